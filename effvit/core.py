@@ -123,7 +123,7 @@ class FlopCount:
         extra = f', missed={sorted(self.missed)}' if self.missed else ''
         return f'FlopCount({self.gflops:.4g} GFLOPs{" per image" if self.per_image else ""}{extra})'
 
-# %% ../nbs/00_core.ipynb #c8cd6a54
+# %% ../nbs/00_core.ipynb #f2738773
 def _as_inputs(inputs, model) -> tuple:
     "Inputs to a tuple of tensors; a shape (tuple of ints) becomes `torch.randn(shape)` on the model's device."
     if isinstance(inputs, torch.Tensor): return (inputs,)
@@ -133,7 +133,9 @@ def _as_inputs(inputs, model) -> tuple:
     return tuple(inputs)
 
 def _analyse(model, inputs):
-    from fvcore.nn import FlopCountAnalysis
+    with warnings.catch_warnings():
+        warnings.simplefilter('ignore', FutureWarning)   # fvcore's import uses torch.jit.script, now deprecated
+        from fvcore.nn import FlopCountAnalysis
     fa = FlopCountAnalysis(model, inputs).set_op_handle(**EXTRA_FLOP_HANDLES)
     fa.unsupported_ops_warnings(False).uncalled_modules_warnings(False).tracer_warnings('none')
     with warnings.catch_warnings():

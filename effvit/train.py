@@ -147,7 +147,7 @@ def default_criterion(label_smoothing:float=0.0) -> Callable:
         return F.cross_entropy(outputs, targets, label_smoothing=label_smoothing)
     return criterion
 
-# %% ../nbs/02_train.ipynb #662c3832
+# %% ../nbs/02_train.ipynb #bebce2b1
 class Trainer:
     "The training engine: build it with the model, data and recipe, then call `fit()`."
     def __init__(self,
@@ -176,7 +176,6 @@ class Trainer:
         save_every_steps:int|None=None, # also checkpoint inside epochs
         keep_last:int=2, # step checkpoints kept besides `best`
         device:str|torch.device|None=None,
-        seed:int=0,
         log_every:int|None=None, # record the training loss every this many steps (default: ~50 per epoch)
         progress:bool=True,
         ddp_kwargs:dict|None=None, # e.g. dict(find_unused_parameters=True)
@@ -184,7 +183,7 @@ class Trainer:
         self.device = setup_distributed(device)
         self.rank, self.world_size = dist_info()
         self.model = model.to(self.device)
-        self.train_dl, self.valid_dl, self.epochs, self.seed = train_dl, valid_dl, epochs, seed
+        self.train_dl, self.valid_dl, self.epochs = train_dl, valid_dl, epochs
         self.criterion = criterion or default_criterion(label_smoothing)
         self.amp, self.clip_grad, self.accum_steps = amp, clip_grad, accum_steps
         self.teacher = teacher.to(self.device).eval().requires_grad_(False) if teacher is not None else None
@@ -211,7 +210,7 @@ class Trainer:
         self.stopped_early = False
         self.config = dict(epochs=epochs, lr=lr, weight_decay=weight_decay, opt=opt, sched=sched, warmup_epochs=warmup_epochs,
                            min_lr=min_lr, amp=amp, clip_grad=clip_grad, accum_steps=accum_steps, ema_decay=ema_decay,
-                           seed=seed, world_size=self.world_size)
+                           world_size=self.world_size)
 
     # ----- helpers -----
     @property

@@ -49,8 +49,8 @@ def _convert(overrides:dict) -> dict:
 
 
 def main(**kw):
-    own = ('model', 'data', 'recipe', 'out', 'per_gpu_batch', 'workers', 'resume', 'finetune', 'seed')
-    model, data, recipe, out, per_gpu_batch, workers, resume, finetune, seed = (kw.pop(k) for k in own)
+    own = ('model', 'data', 'recipe', 'out', 'per_gpu_batch', 'workers', 'resume', 'finetune', 'seed', 'save_every_steps')
+    model, data, recipe, out, per_gpu_batch, workers, resume, finetune, seed, save_every = (kw.pop(k) for k in own)
     overrides = kw
     missing = [n for n, v in dict(model=model, data=data, recipe=recipe, out=out).items() if v is None]
     if missing: sys.exit(f'error: missing required flag(s): {", ".join("--" + m for m in missing)}')
@@ -71,7 +71,7 @@ def main(**kw):
         out.mkdir(parents=True, exist_ok=True)
         (out / 'config.json').write_text(json.dumps(dict(model=model, data=str(data), recipe=r.settings(),
                                                          per_gpu_batch=per_gpu_batch, seed=seed), indent=1, default=str))
-    fit(run.model, run.train_dl, run.valid_dl, out_dir=out, resume=resume,
+    fit(run.model, run.train_dl, run.valid_dl, out_dir=out, resume=resume, save_every_steps=save_every,
         callbacks=[CSVLogger(out / 'log.csv'), TensorBoardLogger(out / 'tb')] + list(run.fit_kwargs.pop('callbacks', [])),
         **run.fit_kwargs)
 
@@ -90,7 +90,8 @@ _params = [_opt('model', 'model name in the timm registry (required)'),
            _opt('workers', 'data loader workers per process', int, 8),
            _opt('resume', "checkpoint to resume from, or 'auto' for the latest one in --out"),
            _opt('finetune', 'initialise the model from this checkpoint (official or effvit)'),
-           _opt('seed', 'random seed', int, 0)]
+           _opt('seed', 'random seed', int, 0),
+           _opt('save_every_steps', 'also checkpoint every this many optimizer steps inside epochs', int)]
 main.__signature__ = inspect.Signature(_params + list(_recipe_flags()))
 main.__doc__ = __doc__.split('\n')[0]
 main = call_parse(main)
