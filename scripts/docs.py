@@ -83,6 +83,31 @@ def _title(nb) -> str:
     return ''
 
 
+def _quarto_to_nbconvert(nb):
+    "What Quarto would do with a processed notebook, done for nbconvert: front matter, echo/include, link attributes."
+    import nbformat, yaml
+    cells = []
+    for c in nb.cells:
+        src = c.source
+        if c.cell_type == 'raw' and src.lstrip().startswith('---'):
+            fm = yaml.safe_load(src.strip().strip('-')) or {}
+            md = f"# {fm.get('title', '')}" + (f"\n\n> {fm['description']}" if fm.get('description') else '')
+            cells.append(nbformat.v4.new_markdown_cell(md)); continue
+        if c.cell_type == 'code':
+            d = {m.group(1).strip() for l in src.splitlines() if (m := DIRECTIVE.match(l))}
+            if {'include: false', 'hide'} & d: continue
+            c.source = '\n'.join(l for l in src.splitlines() if not DIRECTIVE.match(l)).strip()
+            tags = set(c.metadata.get('tags', []))
+            if 'echo: false' in d or not c.source: tags.add('remove_input')
+            c.metadata['tags'] = sorted(tags)
+            for o in c.get('outputs', []):
+                md = o.get('data', {}).get('text/markdown')
+                if md is not None: o['data']['text/markdown'] = re.sub(r'\)\{[^}]*\}', ')', ''.join(md))
+        cells.append(c)
+    nb.cells = cells
+    return nb
+
+
 def build_html_site(n_workers:int=2) -> Path:
     "Process the notebooks with nbdev and render them to _docs/*.html with nbconvert."
     import nbformat
@@ -100,11 +125,13 @@ def build_html_site(n_workers:int=2) -> Path:
             if not src.exists(): raise FileNotFoundError(f'sidebar.yml lists {f}, which is not in nbs/')
             items.append((page_name(src), _title(json.loads(src.read_text())) or src.stem))
         pages.append((section, items))
-    exporter = HTMLExporter(template_name='lab')
+    from nbconvert.preprocessors import TagRemovePreprocessor
+    exporter = HTMLExporter(template_name='lab', exclude_input_prompt=True, exclude_output_prompt=True)
+    exporter.register_preprocessor(TagRemovePreprocessor(remove_input_tags={'remove_input'}, enabled=True), enabled=True)
     for section, files in sidebar():
         for f in files:
             proc = cache / f
-            nb = nbformat.read(proc, as_version=4)
+            nb = _quarto_to_nbconvert(nbformat.read(proc, as_version=4))
             body, res = exporter.from_notebook_node(nb)
             name = page_name(proc)
             body = body.replace('<body', '<body data-effvit-page="%s"' % name, 1)
