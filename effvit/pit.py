@@ -122,7 +122,7 @@ class DistilledLogits(NamedTuple):
     cls: torch.Tensor   # (B, num_classes), from the class token
     dist: torch.Tensor  # (B, num_classes), from the distillation token
 
-# %% ../nbs/20_pit.ipynb #936aa249
+# %% ../nbs/20_pit.ipynb #08c8d9ad
 class PiT(nn.Module):
     "Pooling-based Vision Transformer (Heo et al., ICCV 2021), timm-style."
     def __init__(self,
@@ -166,7 +166,7 @@ class PiT(nn.Module):
         self.head_drop = nn.Dropout(drop_rate)
         self.head = nn.Linear(dims[-1], num_classes) if num_classes > 0 else nn.Identity()
         self.head_dist = (nn.Linear(dims[-1], num_classes) if num_classes > 0 else nn.Identity()) if distilled else None
-        self.distilled_training = True
+        self.distilled_training = False
         trunc_normal_(self.pos_embed, std=.02)
         trunc_normal_(self.cls_token, std=.02)
 
@@ -186,7 +186,7 @@ class PiT(nn.Module):
 
     @torch.jit.ignore
     def set_distilled_training(self, enable:bool=True):
-        "Distilled models: return `DistilledLogits` in training (default, as the official code) or the average."
+        "Distilled models: return `DistilledLogits` in training (as the official code; for distillation) or the average (default)."
         self.distilled_training = enable
 
     def set_fused_attn(self, enable:bool=True):
