@@ -6,4 +6,4 @@ __all__ = []
 
 # %% ../nbs/index.ipynb #9f66c1b9
 # `import effvit` registers every effvit model in timm; nothing heavier happens at import.
-import effvit.core, effvit.data, effvit.train
+import effvit.core, effvit.data, effvit.train, effvit.octic.group, effvit.octic.layers
