@@ -1,0 +1,30 @@
+import os, subprocess, sys
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[1]
+BIN = Path(sys.executable).parent
+
+
+def run_env(**extra):
+    "Environment for child processes: one thread each, this checkout first on the path, no network."
+    env = dict(os.environ, OMP_NUM_THREADS='1', MKL_NUM_THREADS='1', PYTHONPATH=str(ROOT), HF_HUB_OFFLINE='1',
+               PYTHONWARNINGS='ignore')
+    env.update(extra)
+    return env
+
+
+def run(cmd, timeout=600, check=True, **kw):
+    "Run `cmd` (a list) from the repo root; on failure show its output."
+    res = subprocess.run(cmd, cwd=ROOT, env=run_env(), capture_output=True, text=True, timeout=timeout, **kw)
+    if check and res.returncode != 0:
+        raise AssertionError(f'{" ".join(map(str, cmd))} exited with {res.returncode}\n{res.stdout[-3000:]}\n{res.stderr[-3000:]}')
+    return res
+
+
+@pytest.fixture(scope='session')
+def fake_data(tmp_path_factory):
+    "A tiny ImageNet-layout folder of real JPEGs: 4 classes, 16 train and 8 val images each."
+    from effvit.data import fake_imagenet
+    return fake_imagenet(tmp_path_factory.mktemp('data') / 'imagenet', classes=4, per_class=16, size=32)
