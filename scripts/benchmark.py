@@ -1,7 +1,7 @@
 """Params, GFLOPs and throughput of a list of models, printed as a table and saved as CSV and JSON.
 
-    python scripts/benchmark.py --models deit_small_patch16_224,pit_s,dynamicvit_deit_small --batch-size 64
-    python scripts/benchmark.py --models vit_small_patch16_224,octic_hybrid_deit3_small_patch16 --device cuda --amp --compile --channels-last
+    python scripts/benchmark.py --models deit_small_patch16_224,pit_s,dynamicvit_deit_small --batch_size 64
+    python scripts/benchmark.py --models vit_small_patch16_224,octic_hybrid_deit3_small_patch16 --device cuda --amp --compile --channels_last
 
 Throughput of every model is measured side by side with the first one (interleaved calls in one process), so the
 `vs first` column is a ratio that survives a noisy machine; GFLOPs come from fvcore with effvit's handles (fvcore's

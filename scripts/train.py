@@ -1,9 +1,9 @@
 """Train or fine-tune an effvit (or any timm) model on an ImageNet-layout folder with a paper's recipe.
 
     torchrun --nproc_per_node 8 scripts/train.py --model pit_s --recipe pit --data /data/imagenet --out runs/pit_s
-    python scripts/train.py --model vit_shapes --recipe deit --data /tmp/fake --epochs 2 --per-gpu-batch 16
+    python scripts/train.py --model vit_shapes --recipe deit --data /tmp/fake --epochs 2 --per_gpu_batch 16
 
-Every recipe value can be overridden by its flag (`--lr`, `--epochs`, `--drop-path`, ...); `--help` lists each
+Every recipe value can be overridden by its flag (`--lr`, `--epochs`, `--drop_path`, ...); `--help` lists each
 recipe's default. The effective batch of the recipe is kept with gradient accumulation on fewer GPUs. Logs go to
 <out>/log.csv (and TensorBoard when installed), checkpoints to <out>/checkpoints (every epoch, best, with EMA);
 `--resume auto` continues from the latest complete checkpoint. Multi-node: torchrun's rendezvous flags

@@ -11,7 +11,7 @@ from effvit.core import load_state
 from effvit.train import latest_checkpoint
 
 PY = str(BIN / 'python')
-SCRIPTS = sorted(p.name for p in (ROOT / 'scripts').glob('*.py'))
+SCRIPTS = sorted(p.name for p in (ROOT / 'scripts').glob('*.py') if not p.name.startswith('_'))
 TINY = ['--model', 'vit_shapes', '--recipe', 'deit', '--img_size', '32', '--per_gpu_batch', '8', '--batch_size', '16',
         '--workers', '0', '--amp', 'false', '--warmup_epochs', '0.5', '--ema_decay', '0.9']
 
