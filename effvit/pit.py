@@ -27,7 +27,7 @@ from .data import SHAPES_MEAN, SHAPES_STD
 from .train import register_demo, speed_vs_baseline, train_shapes
 
 # %% auto #0
-__all__ = ['SHAPES_SMOKE', 'ConvStem', 'Pooling', 'PiTStage', 'DistilledLogits', 'PiT', 'resize_pos_embed',
+__all__ = ['SHAPES_SMOKE', 'ConvStem', 'Pooling', 'PiTStage', 'class_token_block', 'DistilledLogits', 'PiT', 'resize_pos_embed',
            'checkpoint_filter_fn', 'pit_ti', 'pit_xs', 'pit_s', 'pit_b', 'pit_ti_distilled', 'pit_xs_distilled',
            'pit_s_distilled', 'pit_b_distilled', 'pit_shapes', 'distillation_criterion', 'attention_maps',
            'grid_centers', 'mean_attention_distance', 'attention_entropy', 'token_centers']
@@ -83,7 +83,7 @@ class Pooling(nn.Module):
         x = x.permute(0, 2, 3, 1).flatten(1, 2)                # (B, 2C, H', W') -> (B, N', 2C)
         return x, self.fc(cls), grid
 
-# %% ../nbs/20_pit.ipynb #1322087f
+# %% ../nbs/20_pit.ipynb #268f80a2
 class PiTStage(nn.Module):
     "Optional pooling, then `depth` ViT blocks over [class tokens; spatial tokens]."
     def __init__(self,
@@ -108,13 +108,35 @@ class PiTStage(nn.Module):
         x:torch.Tensor, # spatial tokens (B, N, C_in)
         cls:torch.Tensor, # class tokens (B, T, C_in)
         grid:tuple[int,int], # (H, W) of `x`
-    ) -> tuple[torch.Tensor, torch.Tensor, tuple[int,int]]:
+        cls_only:bool=False, # the last block computes the class tokens only (the spatial tokens come back as None)
+    ) -> tuple[torch.Tensor|None, torch.Tensor, tuple[int,int]]:
         if self.pool is not None: x, cls, grid = self.pool(x, cls, grid)
         T = cls.shape[1]
         x = torch.cat([cls, x], dim=1)                         # (B, T + N, C)
-        if self.grad_checkpointing and not torch.jit.is_scripting(): x = checkpoint_seq(self.blocks, x)
-        else: x = self.blocks(x)
+        blocks = self.blocks[:-1] if cls_only else self.blocks
+        if self.grad_checkpointing and not torch.jit.is_scripting() and len(blocks): x = checkpoint_seq(blocks, x)
+        else: x = blocks(x)
+        if cls_only: return None, class_token_block(self.blocks[-1], x, T), grid
         return x[:, T:], x[:, :T], grid                        # (B, N, C), (B, T, C)
+
+# %% ../nbs/20_pit.ipynb #7c3cc6ad
+def class_token_block(
+    blk:Block, # a timm ViT block (pre-norm attention + MLP)
+    x:torch.Tensor, # all tokens (B, T + N, C), class tokens first
+    T:int, # number of class tokens
+) -> torch.Tensor:
+    "`blk(x)[:, :T]` without computing the other outputs: queries from the T class tokens, keys and values from all."
+    a, (B, N, C) = blk.attn, x.shape
+    h = blk.norm1(x)
+    w, b = a.qkv.weight, a.qkv.bias
+    q = F.linear(h[:, :T], w[:C], None if b is None else b[:C])                                   # (B, T, C)
+    kv = F.linear(h, w[C:], None if b is None else b[C:])                                         # (B, N, 2C)
+    q = a.q_norm(q.reshape(B, T, a.num_heads, a.head_dim).transpose(1, 2))                        # (B, H, T, D)
+    k, v = kv.reshape(B, N, 2, a.num_heads, a.head_dim).permute(2, 0, 3, 1, 4).unbind(0)         # 2 x (B, H, N, D)
+    o = F.scaled_dot_product_attention(q, a.k_norm(k), v, dropout_p=a.attn_drop.p if a.training else 0.)
+    o = a.proj_drop(a.proj(a.norm(o.transpose(1, 2).reshape(B, T, C))))                          # (B, H, T, D) -> (B, T, C)
+    cls = x[:, :T] + blk.drop_path1(blk.ls1(o))
+    return cls + blk.drop_path2(blk.ls2(blk.mlp(blk.norm2(cls))))                                 # (B, T, C)
 
 # %% ../nbs/20_pit.ipynb #d5fc00c7
 class DistilledLogits(NamedTuple):
@@ -122,7 +144,7 @@ class DistilledLogits(NamedTuple):
     cls: torch.Tensor   # (B, num_classes), from the class token
     dist: torch.Tensor  # (B, num_classes), from the distillation token
 
-# %% ../nbs/20_pit.ipynb #08c8d9ad
+# %% ../nbs/20_pit.ipynb #b4a69b42
 class PiT(nn.Module):
     "Pooling-based Vision Transformer (Heo et al., ICCV 2021), timm-style."
     def __init__(self,
@@ -167,6 +189,7 @@ class PiT(nn.Module):
         self.head = nn.Linear(dims[-1], num_classes) if num_classes > 0 else nn.Identity()
         self.head_dist = (nn.Linear(dims[-1], num_classes) if num_classes > 0 else nn.Identity()) if distilled else None
         self.distilled_training = False
+        self.cls_only_last_block = True   # the last block computes the class tokens only (see `class_token_block`)
         trunc_normal_(self.pos_embed, std=.02)
         trunc_normal_(self.cls_token, std=.02)
 
@@ -219,7 +242,9 @@ class PiT(nn.Module):
     def forward_features(self, x:torch.Tensor) -> torch.Tensor:
         "Images (B, C_in, H_img, W_img) -> normalised class tokens (B, T, D_last)."
         x, cls, grid = self._embed(x)
-        for stage in self.stages: x, cls, grid = stage(x, cls, grid)
+        last = len(self.stages) - 1
+        short = self.cls_only_last_block and getattr(self.stages[-1].blocks[-1].attn, 'fused_attn', False)
+        for i, stage in enumerate(self.stages): x, cls, grid = stage(x, cls, grid, cls_only=short and i == last)
         return self.norm(cls)
 
     def forward_head(self, x:torch.Tensor, pre_logits:bool=False):
@@ -383,16 +408,18 @@ def distillation_criterion(
 # %% ../nbs/20_pit.ipynb #d08abe4f
 SHAPES_SMOKE = dict(n_train=2560, n_val=512, epochs=3)   # the 60-second budget (`make test`, `make demo` quick mode)
 
-# %% ../nbs/20_pit.ipynb #eaf6de08
+# %% ../nbs/20_pit.ipynb #659bb927
 @register_demo('PiT', order=20)
 def _pit_demo(quick:bool) -> list[dict]:
     t0 = time.time()
     seed_everything(0)
     tr = train_shapes(timm.create_model('pit_shapes'), progress=False, **(SHAPES_SMOKE if quick else {}))
     model = tr.model.eval()
+    model.cls_only_last_block = False                    # FLOPs and speed of the full architecture, as for the ViT
+    gflops = count_flops(model, (1, 3, 32, 32)).gflops
     note = f'{"smoke budget: 3 epochs × 2,560 images" if quick else "baseline recipe"}; trained {(time.time() - t0) / 60:.1f} min'
     return [dict(family='PiT (pooling)', model='pit_shapes', params=count_params(model),
-                 gflops=count_flops(model, (1, 3, 32, 32)).gflops,
+                 gflops=gflops,
                  **speed_vs_baseline(model, timm.create_model('vit_shapes')),
                  top1=tr.history['epochs'][-1]['top1'], notes=note)]
 
