@@ -8,4 +8,4 @@ __all__ = []
 
 # %% ../nbs/index.ipynb #f9b9ee8b
 # `import effvit` registers every effvit model in timm; nothing heavier happens at import.
-import effvit.core, effvit.data, effvit.train, effvit.recipes, effvit.esvit.backbone
+import effvit.core, effvit.data, effvit.train, effvit.recipes, effvit.esvit.backbone, effvit.esvit.eval

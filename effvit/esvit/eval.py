@@ -130,7 +130,7 @@ def linear_eval(
         hist.append(dict(epoch=ep + 1, loss=loss.item(), top1=100 * correct / n))
     return dict(top1=max(h['top1'] for h in hist), last_top1=hist[-1]['top1'], dim=dim, history=hist, classifier=clf)
 
-# %% ../../nbs/33_esvit_eval.ipynb #1603f79c
+# %% ../../nbs/33_esvit_eval.ipynb #be66c4bd
 def shapes_knn_sets(n_train:int=5000, n_val:int=1000) -> tuple[tuple, tuple]:
     "Normalised Shapes images and labels for k-NN: ((x_train, y_train), (x_val, y_val))."
     tr, va = Shapes(n_train, 32, 'train'), Shapes(n_val, 32, 'val')
@@ -153,6 +153,7 @@ def pretrain_shapes(
     momentum:tuple=(0.99, 1.0),
     teacher_temp:float=0.04,
     knn_sets:tuple|None=None, # from `shapes_knn_sets` (None: no k-NN during training)
+    augment=None, # `(x, y) -> (crops, y)` batch transform (None: `BatchMultiCrop(n_local=n_local)`)
     seed:int=0,
     arch:str='esvit_swin_shapes',
     **fit_kwargs, # any other `fit` argument
@@ -165,7 +166,7 @@ def pretrain_shapes(
                           freeze_last_layer=0.1 * epochs)
     ev = (lambda tr: {'knn': knn_eval(tr.model.teacher.backbone, *knn_sets, ks=(20,))[20][0]}) if knn_sets else (lambda tr: {})
     return fit(model, dl, None, criterion=model.criterion, epochs=epochs, lr=lr, warmup_epochs=0.1 * epochs, min_lr=1e-5,
-               param_groups=EsViT.param_groups, batch_transform=BatchMultiCrop(n_local=n_local), callbacks=[sched],
+               param_groups=EsViT.param_groups, batch_transform=augment or BatchMultiCrop(n_local=n_local), callbacks=[sched],
                evaluate_fn=ev, **dict(dict(progress=False, log_every=max(1, spe // 10)), **fit_kwargs))
 
 # %% ../../nbs/33_esvit_eval.ipynb #71838318
