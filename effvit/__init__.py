@@ -6,6 +6,6 @@ __version__ = "0.1.0"
 # %% auto #0
 __all__ = []
 
-# %% ../nbs/index.ipynb #f9b9ee8b
+# %% ../nbs/index.ipynb #fb192176
 # `import effvit` registers every effvit model in timm; nothing heavier happens at import.
-import effvit.core, effvit.data, effvit.train, effvit.recipes, effvit.octic.group, effvit.octic.layers, effvit.octic.vit
+import effvit.core, effvit.data, effvit.train, effvit.recipes, effvit.octic.group, effvit.octic.layers, effvit.octic.vit, effvit.pit, effvit.esvit.backbone, effvit.esvit.losses, effvit.esvit.pretrain, effvit.esvit.eval, effvit.dynamicvit, effvit.avit, effvit.zoo
