@@ -15,10 +15,11 @@ export HF_HUB_OFFLINE := 1
 export PYTHONWARNINGS := ignore::FutureWarning
 NB_WORKERS ?= 2
 
-.PHONY: help install demo test test-slow test-nbs test-py check-export export clean-nbs readme docs clean
+.PHONY: help install demo demo-full test test-slow test-nbs test-py check-export export clean-nbs readme docs clean
 
 help:
-	@echo "make demo       train a small model of each family on Shapes (CPU), print the table, save the plot"
+	@echo "make demo       train a small model of each family on Shapes (CPU, ~1 min each), print the table, save the plot"
+	@echo "make demo-full  the same with the chapters' full budgets (~3 min each)"
 	@echo "make test       export check + nbdev_test (no slow cells) + pytest tests   (what CI runs)"
 	@echo "make test-slow  the same with the slow cells"
 	@echo "make docs       build the docs (Quarto where present, else processed notebooks -> HTML in _docs/)"
@@ -32,6 +33,9 @@ $(STAMP): settings.ini setup.py constraints.txt
 	touch $(STAMP)
 
 demo: $(STAMP)
+	$(BIN)/python scripts/demo.py --quick --out demo_out
+
+demo-full: $(STAMP)
 	$(BIN)/python scripts/demo.py --out demo_out
 
 test: $(STAMP) check-export test-nbs test-py

@@ -251,7 +251,7 @@ def throughput(model:nn.Module, **kwargs) -> float:
     "Images per second of `model` (median over calls); takes `latency`'s arguments."
     return latency(model, **kwargs).img_per_s
 
-# %% ../nbs/00_core.ipynb #42438808
+# %% ../nbs/00_core.ipynb #b51cf32e
 @dataclass
 class SpeedComparison:
     "Two models timed side by side in one call."
@@ -260,8 +260,8 @@ class SpeedComparison:
 
     @property
     def speedup(self) -> float:
-        "How many times faster `a` is than `b` (median time of b / median time of a)."
-        return self.b.median / self.a.median
+        "How many times faster `a` is than `b`: the median over interleaved pairs of (time of b / time of a)."
+        return statistics.median(self.pair_speedups)
 
     @property
     def pair_speedups(self) -> list[float]:

@@ -19,6 +19,7 @@ from effvit.recipes import RECIPES, Recipe, CSVLogger, TensorBoardLogger, get_re
 
 _SKIP = {'name', 'description', 'models', 'extra', 'per_model', 'setup'}
 _TYPES = {'int': int, 'float': float, 'str': str}
+_OPTIONAL = {}  # numeric recipe fields that may be None: their flags take 'none' too
 
 
 def _recipe_flags():
@@ -30,6 +31,7 @@ def _recipe_flags():
         t = f.type if isinstance(f.type, str) else getattr(f.type, '__name__', 'str')
         base = t.split('|')[0].strip()
         typ = (lambda s: s.lower() in ('1', 'true', 'yes')) if base == 'bool' else _TYPES.get(base, str)
+        if 'None' in t and base in ('int', 'float'): typ, _OPTIONAL[f.name] = str, _TYPES[base]   # 'none' allowed
         yield inspect.Parameter(f.name, inspect.Parameter.KEYWORD_ONLY, default=None,
                                 annotation=Param(f'[{defaults(f.name)}]', typ))
     for k, v in extras.items():
@@ -42,9 +44,14 @@ def _convert(overrides:dict) -> dict:
     "CLI strings -> recipe values where argparse types cannot say it (amp modes, 'none', 0 = absolute lr)."
     out = {k: v for k, v in overrides.items() if v is not None}
     if 'amp' in out: out['amp'] = {'false': False, '0': False, 'no': False, 'fp16': 'fp16'}.get(str(out['amp']).lower(), True)
-    if out.get('lr_base_batch') == 0: out['lr_base_batch'] = None
     for k in ('aa', 'clip_grad', 'ema_decay'):
         if str(out.get(k, '')).lower() in ('none', '0', '0.0'): out[k] = None
+    for k, typ in _OPTIONAL.items():
+        if k not in out or out[k] is None: continue
+        if str(out[k]).lower() == 'none': out[k] = None; continue
+        try: out[k] = typ(out[k])
+        except ValueError: raise ValueError(f"--{k} takes a number or 'none', not {out[k]!r}") from None
+    if out.get('lr_base_batch') == 0: out['lr_base_batch'] = None
     return out
 
 

@@ -57,6 +57,7 @@ def test_train_eval_benchmark(fake_data, tmp_path):
     (['--recipe', 'deit4'], "unknown recipe 'deit4'"),
     (['--per_gpu_batch', '5'], 'not a multiple'),
     (['--finetune', '{root}/missing.pth'], 'checkpoint not found'),
+    (['--clip_grad', 'abc'], "--clip_grad takes a number or 'none', not 'abc'"),
 ])
 def test_train_errors(fake_data, tmp_path, args, message):
     bad = tmp_path / 'bad'; (bad / 'train' / 'n0').mkdir(parents=True)
@@ -81,7 +82,7 @@ def test_train_under_torchrun(fake_data, tmp_path):
 
 
 def test_sigterm_then_resume_auto(fake_data, tmp_path):
-    common = TINY + ['--data', str(fake_data), '--epochs', '2', '--reprob', '0', '--aa', 'none', '--mixup', '0',
+    common = TINY + ['--data', str(fake_data), '--epochs', '2', '--reprob', '0', '--aa', 'none', '--mixup', '0', '--clip_grad', 'none',
                      '--cutmix', '0', '--repeated_aug', 'false']
     straight = tmp_path / 'straight'
     run(script('train.py') + common + ['--out', str(straight)])
