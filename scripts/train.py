@@ -15,11 +15,14 @@ from pathlib import Path
 from fastcore.script import Param, call_parse
 
 import effvit  # registers every model and recipe
+from effvit.core import CheckpointError
 from effvit.recipes import RECIPES, Recipe, CSVLogger, TensorBoardLogger, get_recipe, prepare_run
 
 _SKIP = {'name', 'description', 'models', 'extra', 'per_model', 'setup'}
 _TYPES = {'int': int, 'float': float, 'str': str}
-_OPTIONAL = {}  # numeric recipe fields that may be None: their flags take 'none' too
+_OPTIONAL = {}
+def _as_bool(s:str) -> bool: return str(s).lower() in ('1', 'true', 'yes')
+  # numeric recipe fields that may be None: their flags take 'none' too
 
 
 def _recipe_flags():
@@ -30,12 +33,12 @@ def _recipe_flags():
     for f in names:
         t = f.type if isinstance(f.type, str) else getattr(f.type, '__name__', 'str')
         base = t.split('|')[0].strip()
-        typ = (lambda s: s.lower() in ('1', 'true', 'yes')) if base == 'bool' else _TYPES.get(base, str)
+        typ = _as_bool if base == 'bool' else _TYPES.get(base, str)
         if 'None' in t and base in ('int', 'float'): typ, _OPTIONAL[f.name] = str, _TYPES[base]   # 'none' allowed
         yield inspect.Parameter(f.name, inspect.Parameter.KEYWORD_ONLY, default=None,
                                 annotation=Param(f'[{defaults(f.name)}]', typ))
     for k, v in extras.items():
-        typ = type(v) if isinstance(v, (int, float)) and not isinstance(v, bool) else str
+        typ = (_as_bool if isinstance(v, bool) else type(v) if isinstance(v, (int, float)) else str)
         yield inspect.Parameter(k, inspect.Parameter.KEYWORD_ONLY, default=None,
                                 annotation=Param(f'method setting [{defaults(k)}]', typ))
 
@@ -71,7 +74,7 @@ def main(**kw):
             from effvit.core import load_checkpoint
             res = load_checkpoint(run.model, finetune, strict=False)
             print(f'fine-tuning from {finetune}: missing {res.missing_keys}, unexpected {res.unexpected_keys}')
-    except (KeyError, ValueError, FileNotFoundError, OSError) as e:
+    except (KeyError, ValueError, FileNotFoundError, OSError, CheckpointError) as e:
         sys.exit(f'error: {e.args[0] if e.args else e}')
     out = Path(out)
     if is_main_process():
