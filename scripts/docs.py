@@ -34,20 +34,25 @@ def _directives(src:str) -> set[str]:
     return {m.group(1).split()[0] for line in src.splitlines() if (m := DIRECTIVE.match(line)) and m.group(1).strip()}
 
 
+def _repath(md:str) -> str:
+    "Links relative to nbs/ (images, ...) made relative to the repository root, where README.md lives."
+    return re.sub(r'\]\((?!https?:|#|/)([^)]+\.(?:png|svg|jpg|gif|md))\)', r'](nbs/\1)', md)
+
+
 def render_readme(nb_path:Path=NBS / 'index.ipynb') -> str:
     "Markdown of the index notebook: markdown cells, visible code, and text/markdown outputs."
     nb = json.loads(nb_path.read_text())
     parts = []
     for c in nb['cells']:
         src = ''.join(c['source'])
-        if c['cell_type'] == 'markdown': parts.append(src); continue
+        if c['cell_type'] == 'markdown': parts.append(_repath(src)); continue
         d = _directives(src)
         if d & {'hide', 'export', 'exporti', 'default_exp'}: continue
         code = '\n'.join(l for l in src.splitlines() if not DIRECTIVE.match(l)).strip()
         if code and 'echo:' not in ' '.join(d): parts.append(f'```python\n{code}\n```')
         for o in c.get('outputs', []):
             data = o.get('data', {})
-            if 'text/markdown' in data: parts.append(''.join(data['text/markdown']))
+            if 'text/markdown' in data: parts.append(_repath(''.join(data['text/markdown'])))
             elif o.get('output_type') == 'stream' and o.get('name') == 'stdout': parts.append('```\n' + ''.join(o['text']).rstrip() + '\n```')
             elif 'text/plain' in data and 'image/png' not in data: parts.append('```\n' + ''.join(data['text/plain']).rstrip() + '\n```')
     return '\n\n'.join(p.strip('\n') for p in parts if p.strip()) + '\n'

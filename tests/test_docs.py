@@ -54,6 +54,14 @@ def _dom(exe, page:Path, tmp_path) -> dict:
     return json.loads(m.group(1).replace('&quot;', '"').replace('&amp;', '&'))
 
 
+def figures(nb:Path) -> int:
+    "Figures (PNG outputs) the notebook carries in cells that the docs show."
+    cells = json.loads(nb.read_text())['cells']
+    hidden = lambda c: re.search(r'^#\|\s*(hide|include:\s*false|output:\s*false)', ''.join(c['source']), re.M)
+    return sum('image/png' in o.get('data', {}) for c in cells if c['cell_type'] == 'code' and not hidden(c)
+               for o in c.get('outputs', []))
+
+
 def test_site_in_chromium(site, tmp_path):
     exe = chromium()
     import yaml
@@ -67,10 +75,13 @@ def test_site_in_chromium(site, tmp_path):
     local = [l.split('#')[0] for l in index['links'] if l.endswith('.html') or '.html#' in l]
     assert all((site / l).exists() for l in local if not l.startswith(('http', '//'))), local
     # the chapters' figures really load (a broken image has naturalWidth 0)
-    for p in pages:
+    assert sum(figures(ROOT / 'nbs' / f) for f in nbs) > 0, 'no notebook carries a figure: nothing to check'
+    for f, p in zip(nbs, pages):
         dom = _dom(exe, site / p, tmp_path)
         broken = [src for src, w in dom['images'] if w == 0]
         assert not broken, f'{p}: {len(broken)} broken images: {broken[:3]}'
+        shown = sum(w > 0 for _, w in dom['images'])
+        assert shown >= figures(ROOT / 'nbs' / f), f'{p} shows {shown} images, its notebook has {figures(ROOT / "nbs" / f)} figures'
     shot = tmp_path / 'index.png'
     subprocess.run([exe, *CHROME_FLAGS, f'--user-data-dir={tmp_path / "chrome2"}', '--window-size=1280,1000',
                     f'--screenshot={shot}', (site / 'index.html').as_uri()], capture_output=True, timeout=120)
