@@ -487,7 +487,7 @@ def train_shapes(
     tdl, vdl = shapes_loaders(r.pop('n_train'), r.pop('n_val'), batch_size=r.pop('batch_size'))
     return fit(model, tdl, vdl, batch_transform=random_hflip, out_dir=out_dir, progress=progress, **r)
 
-# %% ../nbs/02_train.ipynb #0421957c
+# %% ../nbs/02_train.ipynb #6ab076df
 def cache_dir() -> Path:
     "Where trained artefacts are cached: `$EFFVIT_CACHE`, else `~/.cache/effvit`."
     d = Path(os.environ.get('EFFVIT_CACHE', Path.home() / '.cache' / 'effvit'))
@@ -519,6 +519,7 @@ def shapes_baseline(
     with _file_lock(path.with_suffix('.lock')):
         if retrain or not path.exists():
             t0 = time.time()
+            seed_everything(SHAPES_RECIPE['seed'])                 # the initial weights too, not just the data
             tr = train_shapes(timm.create_model('vit_shapes'), quick=quick, progress=progress)
             hist = {**tr.history, 'train_minutes': (time.time() - t0) / 60, 'threads': torch.get_num_threads()}
             save_state(path, dict(model=tr.model.state_dict(), history=hist))
