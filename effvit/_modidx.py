@@ -715,5 +715,6 @@ d = { 'settings': { 'branch': 'main',
                             'effvit.zoo.plot_zoo': ('zoo.html#plot_zoo', 'effvit/zoo.py'),
                             'effvit.zoo.register_pretrained': ('zoo.html#register_pretrained', 'effvit/zoo.py'),
                             'effvit.zoo.shapes_images': ('zoo.html#shapes_images', 'effvit/zoo.py'),
+                            'effvit.zoo.unexplained': ('zoo.html#unexplained', 'effvit/zoo.py'),
                             'effvit.zoo.zoo_markdown': ('zoo.html#zoo_markdown', 'effvit/zoo.py'),
                             'effvit.zoo.zoo_table': ('zoo.html#zoo_table', 'effvit/zoo.py')}}}

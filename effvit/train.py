@@ -465,7 +465,7 @@ def vit_shapes(pretrained=False, **kwargs) -> VisionTransformer:
     args = dict(img_size=32, patch_size=4, embed_dim=64, depth=6, num_heads=2, mlp_ratio=4, num_classes=10)
     return build_model_with_cfg(VisionTransformer, 'vit_shapes', pretrained, **dict(args, **kwargs))
 
-# %% ../nbs/02_train.ipynb #84f0521e
+# %% ../nbs/02_train.ipynb #2ad225dd
 SHAPES_RECIPE = dict(n_train=10_000, n_val=2_000, batch_size=64, epochs=9, lr=1.5e-3, weight_decay=0.05,
                      warmup_epochs=1, min_lr=1e-5, label_smoothing=0.1, clip_grad=1.0, seed=0)
 
@@ -476,18 +476,18 @@ def random_hflip(x:torch.Tensor, y:torch.Tensor, p:float=0.5):
 
 def train_shapes(
     model:nn.Module,
-    quick:bool=False, # 5 epochs instead of 9
+    quick:bool=False, # 6 epochs instead of 9
     out_dir:str|Path|None=None,
     progress:bool=True,
     **overrides, # any `SHAPES_RECIPE` entry or `Trainer` argument
 ) -> Trainer:
     "Train `model` on Shapes with the baseline recipe (the same budget for every model it is given)."
-    r = {**SHAPES_RECIPE, **({'epochs': 5} if quick else {}), **overrides}
+    r = {**SHAPES_RECIPE, **({'epochs': 6} if quick else {}), **overrides}
     seed_everything(r.pop('seed'))
     tdl, vdl = shapes_loaders(r.pop('n_train'), r.pop('n_val'), batch_size=r.pop('batch_size'))
     return fit(model, tdl, vdl, batch_transform=random_hflip, out_dir=out_dir, progress=progress, **r)
 
-# %% ../nbs/02_train.ipynb #6ab076df
+# %% ../nbs/02_train.ipynb #15f04954
 def cache_dir() -> Path:
     "Where trained artefacts are cached: `$EFFVIT_CACHE`, else `~/.cache/effvit`."
     d = Path(os.environ.get('EFFVIT_CACHE', Path.home() / '.cache' / 'effvit'))
@@ -507,7 +507,7 @@ def _file_lock(path:Path):
         finally: fcntl.flock(f, fcntl.LOCK_UN)
 
 def shapes_baseline(
-    quick:bool=False, # the 5-epoch variant
+    quick:bool=False, # the 6-epoch variant
     retrain:bool=False, # train (and re-cache) even when a cached copy exists
     progress:bool=True,
 ) -> tuple[nn.Module, dict]:

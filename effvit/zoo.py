@@ -12,11 +12,14 @@ from .core import count_params, count_flops, compare_speed, effvit_models, load_
 
 # %% auto #0
 __all__ = ['PAPER', 'PRETRAINED', 'register_pretrained', 'list_models', 'create_model', 'shapes_images', 'model_row',
-           'zoo_markdown', 'zoo_table', 'plot_zoo']
+           'zoo_markdown', 'zoo_table', 'unexplained', 'plot_zoo']
 
-# %% ../nbs/90_zoo.ipynb #85824b07
+# %% ../nbs/90_zoo.ipynb #5efdb697
 _DEIT = dict(deit_tiny_patch16_224=(5.7, 1.3, 72.2), deit_small_patch16_224=(22.1, 4.6, 79.8),
              deit_base_patch16_224=(86.6, 17.6, 81.8))
+
+_DIST = 'paper gives params of the undistilled model only'
+_W14 = 'README gives no W14 FLOPs'
 
 def _paper(family, params, gflops, top1, baseline, source, metric='top-1', notes=''):
     return dict(family=family, params=params, gflops=gflops, top1=top1, baseline=baseline, source=source,
@@ -24,27 +27,30 @@ def _paper(family, params, gflops, top1, baseline, source, metric='top-1', notes
 
 PAPER = {
     # baselines (Touvron et al. 2021, Table 1; Liu et al. 2021)
-    **{n: _paper('DeiT', p, g, a, n, 'DeiT (Touvron et al. 2021)') for n, (p, g, a) in _DEIT.items()},
+    **{n: _paper('DeiT', p, g, a, n, 'DeiT (Touvron et al. 2021)', notes='paper rounds fvcore 1.26 G to 1.3' if 'tiny' in n else '')
+       for n, (p, g, a) in _DEIT.items()},
     'swin_tiny_patch4_window7_224': _paper('Swin', 28.3, 4.5, 81.3, 'swin_tiny_patch4_window7_224', 'Swin (Liu et al. 2021)'),
     # PiT (Heo et al. 2021, Table 3, DeiT training; distilled: +Distill column)
     'pit_ti': _paper('PiT', 4.9, 0.71, 73.0, 'deit_tiny_patch16_224', 'PiT Table 3'),
     'pit_xs': _paper('PiT', 10.6, 1.4, 78.1, 'deit_tiny_patch16_224', 'PiT Table 3'),
     'pit_s': _paper('PiT', 23.5, 2.9, 80.9, 'deit_small_patch16_224', 'PiT Table 3'),
     'pit_b': _paper('PiT', 73.8, 12.5, 82.0, 'deit_base_patch16_224', 'PiT Table 3'),
-    'pit_ti_distilled': _paper('PiT', None, 0.71, 74.6, 'deit_tiny_patch16_224', 'PiT Table 3 (+Distill)'),
-    'pit_xs_distilled': _paper('PiT', None, 1.4, 79.1, 'deit_tiny_patch16_224', 'PiT Table 3 (+Distill)'),
-    'pit_s_distilled': _paper('PiT', None, 2.9, 81.9, 'deit_small_patch16_224', 'PiT Table 3 (+Distill)'),
-    'pit_b_distilled': _paper('PiT', None, 12.5, 84.0, 'deit_base_patch16_224', 'PiT Table 3 (+Distill)'),
+    'pit_ti_distilled': _paper('PiT', None, 0.71, 74.6, 'deit_tiny_patch16_224', 'PiT Table 3 (+Distill)', notes=_DIST),
+    'pit_xs_distilled': _paper('PiT', None, 1.4, 79.1, 'deit_tiny_patch16_224', 'PiT Table 3 (+Distill)', notes=_DIST),
+    'pit_s_distilled': _paper('PiT', None, 2.9, 81.9, 'deit_small_patch16_224', 'PiT Table 3 (+Distill)', notes=_DIST),
+    'pit_b_distilled': _paper('PiT', None, 12.5, 84.0, 'deit_base_patch16_224', 'PiT Table 3 (+Distill)', notes=_DIST),
     # EsViT (Li et al. 2022, README model zoo: linear top-1; k-NN in notes; GFLOPs from Swin at 224)
     'esvit_swin_tiny_w7': _paper('EsViT', 28, 4.5, 78.0, 'swin_tiny_patch4_window7_224', 'EsViT README', 'linear', 'k-NN 75.7'),
     'esvit_swin_small_w7': _paper('EsViT', 49, 8.7, 79.5, 'swin_tiny_patch4_window7_224', 'EsViT README', 'linear', 'k-NN 77.7'),
     'esvit_swin_base_w7': _paper('EsViT', 87, 15.4, 80.4, 'swin_tiny_patch4_window7_224', 'EsViT README', 'linear', 'k-NN 78.9'),
-    'esvit_swin_tiny_w14': _paper('EsViT', 28, None, 78.7, 'swin_tiny_patch4_window7_224', 'EsViT README', 'linear', 'k-NN 77.0'),
-    'esvit_swin_small_w14': _paper('EsViT', 49, None, 80.8, 'swin_tiny_patch4_window7_224', 'EsViT README', 'linear', 'k-NN 79.1'),
-    'esvit_swin_base_w14': _paper('EsViT', 87, None, 81.3, 'swin_tiny_patch4_window7_224', 'EsViT README', 'linear', 'k-NN 79.3'),
+    'esvit_swin_tiny_w14': _paper('EsViT', 28, None, 78.7, 'swin_tiny_patch4_window7_224', 'EsViT README', 'linear', 'k-NN 77.0; ' + _W14),
+    'esvit_swin_small_w14': _paper('EsViT', 49, None, 80.8, 'swin_tiny_patch4_window7_224', 'EsViT README', 'linear', 'k-NN 79.1; ' + _W14),
+    'esvit_swin_base_w14': _paper('EsViT', 87, None, 81.3, 'swin_tiny_patch4_window7_224', 'EsViT README', 'linear', 'k-NN 79.3; ' + _W14),
     # DynamicViT (Rao et al. 2021, README, rho = 0.7)
-    'dynamicvit_deit_256': _paper('DynamicViT', None, 1.3, 76.53, 'deit_tiny_patch16_224', 'DynamicViT README'),
-    'dynamicvit_deit_small': _paper('DynamicViT', 22.77, 2.9, 79.32, 'deit_small_patch16_224', 'DynamicViT README'),
+    'dynamicvit_deit_256': _paper('DynamicViT', None, 1.3, 76.53, 'deit_tiny_patch16_224', 'DynamicViT README',
+                                   notes='README gives no params and rounds; official code: 10.305 M, fvcore 1.379 G'),
+    'dynamicvit_deit_small': _paper('DynamicViT', 22.77, 2.9, 79.32, 'deit_small_patch16_224', 'DynamicViT README',
+                                     notes='README rounds; official code: fvcore 2.988 G'),
     'dynamicvit_deit_base': _paper('DynamicViT', 89.5, 11.4, 81.43, 'deit_base_patch16_224', 'DynamicViT README'),
     # A-ViT (Yin et al. 2022, README; FLOPs averaged over val images with trained weights)
     'avit_tiny_patch16_224': _paper('A-ViT', 5.7, 0.8, 71.4, 'deit_tiny_patch16_224', 'A-ViT README', notes='FLOPs need trained halting'),
@@ -54,10 +60,10 @@ PAPER = {
     'octic_inv_deit3_large_patch16': _paper('Octic', 175, 39, 84.0, 'deit_base_patch16_224', 'octic README', notes='README params/FLOPs off: code has 172.1M'),
     'octic_hybrid_deit3_huge_patch14': _paper('Octic', 356, 102, 85.0, 'deit_base_patch16_224', 'octic README'),
     'octic_inv_deit3_huge_patch14': _paper('Octic', 362, 104, 84.7, 'deit_base_patch16_224', 'octic README', notes='README params/FLOPs off: code has 357.0M'),
-    'octic_hybrid_dinov2_large_patch16': _paper('Octic', None, 38, 81.3, 'deit_base_patch16_224', 'octic README', 'linear', 'k-NN 80.8'),
-    'octic_inv_dinov2_large_patch16': _paper('Octic', None, 38, 81.2, 'deit_base_patch16_224', 'octic README', 'linear', 'k-NN 80.4'),
-    'octic_hybrid_dinov2_huge_patch16': _paper('Octic', None, 78, 82.2, 'deit_base_patch16_224', 'octic README', 'linear', 'k-NN 81.4'),
-    'octic_inv_dinov2_huge_patch16': _paper('Octic', None, 78, 81.9, 'deit_base_patch16_224', 'octic README', 'linear', 'k-NN 80.9'),
+    'octic_hybrid_dinov2_large_patch16': _paper('Octic', None, 38, 81.3, 'deit_base_patch16_224', 'octic README', 'linear', 'k-NN 80.8; README gives no params, official code 170.297 M'),
+    'octic_inv_dinov2_large_patch16': _paper('Octic', None, 38, 81.2, 'deit_base_patch16_224', 'octic README', 'linear', 'k-NN 80.4; README gives no params, official code 171.084 M'),
+    'octic_hybrid_dinov2_huge_patch16': _paper('Octic', None, 78, 82.2, 'deit_base_patch16_224', 'octic README', 'linear', 'k-NN 81.4; README gives no params, official code 354.528 M'),
+    'octic_inv_dinov2_huge_patch16': _paper('Octic', None, 78, 81.9, 'deit_base_patch16_224', 'octic README', 'linear', 'k-NN 80.9; README gives no params, official code 355.758 M'),
 }
 
 # %% ../nbs/90_zoo.ipynb #507dfa68
@@ -145,16 +151,16 @@ def model_row(
         row.update(img_per_s=c.a.img_per_s, base_img_per_s=c.b.img_per_s, speedup=c.speedup)
     return row
 
-# %% ../nbs/90_zoo.ipynb #c8dae776
+# %% ../nbs/90_zoo.ipynb #7b9b1fd6
 _COLS = [('family', 'family', '{}'), ('model', 'model', '{}'), ('params', 'params (M)', '{:.2f}'),
          ('paper_params', 'paper', '{:g}'), ('gflops', 'GFLOPs', '{:.2f}'), ('paper_gflops', 'paper', '{:g}'),
          ('img_per_s', 'img/s CPU', '{:.1f}'), ('speedup', 'vs baseline', '{:.2f}x'), ('baseline', 'baseline', '{}'),
          ('paper_top1', 'paper acc', '{:g}'), ('metric', 'metric', '{}'), ('notes', 'notes', '{}')]
 
 def zoo_markdown(rows:list[dict], cols=_COLS) -> str:
-    "The zoo rows as a Markdown table (empty cells where a value is unknown)."
+    "The zoo rows as a Markdown table ('—' where the paper reports nothing or speed was not measured)."
     cols = [c for c in cols if any(r.get(c[0]) not in (None, '') for r in rows)]
-    fmt = lambda f, v: '' if v is None or (isinstance(v, float) and math.isnan(v)) else f.format(v)
+    fmt = lambda f, v: '—' if v is None or (isinstance(v, float) and math.isnan(v)) else f.format(v)
     lines = ['| ' + ' | '.join(c[1] for c in cols) + ' |', '|' + '---|' * len(cols)]
     return '\n'.join(lines + ['| ' + ' | '.join(fmt(f, r.get(k)) for k, _, f in cols) + ' |' for r in rows])
 
@@ -170,6 +176,20 @@ def zoo_table(
         flops = PAPER.get(n, {}).get('gflops') or 0
         rows.append(model_row(n, speed=flops <= speed_max_gflops, batch_size=batch_size, iters=iters))
     return rows
+
+# %% ../nbs/90_zoo.ipynb #5f401202
+def unexplained(
+    rows:list[dict],
+    tol:float=0.02, # relative difference to the paper that needs no note
+) -> list[tuple]:
+    "Rows whose params or GFLOPs differ from the paper's by more than `tol`, or that the paper lacks, without a note."
+    bad = []
+    for r in rows:
+        for k in ('params', 'gflops'):
+            ref = r[f'paper_{k}']
+            off = ref is None or abs(r[k] - ref) / ref > tol
+            if off and not r.get('notes'): bad.append((r['model'], k, round(r[k], 3), ref))
+    return bad
 
 # %% ../nbs/90_zoo.ipynb #1c288dc7
 def plot_zoo(
