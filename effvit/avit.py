@@ -576,7 +576,7 @@ def finetune_avit_shapes(
 
 # %% ../nbs/50_avit.ipynb #9ea6b59f
 def shapes_demo(
-    quick:bool=False, # fine-tune the 5-epoch baseline for one short epoch (<= 60 s) instead of the full recipe
+    quick:bool=False, # fine-tune the 6-epoch baseline for one short epoch (<= 60 s) instead of the full recipe
     progress:bool=False,
 ) -> tuple[dict, object, dict]:
     "Fine-tune the Shapes baseline into an A-ViT and measure it: (demo-table row, trainer, `avit_evaluate` results)."
