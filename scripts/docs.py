@@ -143,6 +143,9 @@ def build_html_site(n_workers:int=2) -> Path:
             body = re.sub(r'(<body[^>]*>)', lambda m: m.group(1) + _nav(pages, name) + '<main id="effvit-page">', body, count=1)
             body = body.replace('</body>', '</main></body>').replace('</head>', f'<style>{CSS}</style></head>')
             (DOCS / name).write_text(body)
+    for d in NBS.iterdir():                                    # assets the pages link to (images/, ...)
+        if d.is_dir() and not d.name.startswith(('.', '_')) and any(d.glob('*.png')):
+            shutil.copytree(d, DOCS / d.name, dirs_exist_ok=True)
     print(f'built {sum(len(i) for _, i in pages)} pages into {DOCS}')
     return DOCS
 
