@@ -8,7 +8,7 @@ def load_ssl_backbone(arch:str, checkpoint:str|None, key:str='teacher', **kwargs
     `{key}.backbone.*` weights), an official EsViT `checkpoint*.pth` (its `key` network) or a bare backbone file.
     No checkpoint: random weights (the baseline every SSL number should beat)."""
     import timm
-    from effvit.core import CheckpointError, read_checkpoint, unwrap_state_dict
+    from effvit.core import load_checkpoint, read_checkpoint
     from effvit.esvit.pretrain import load_official
     if arch not in timm.list_models(): raise ValueError(f'unknown model {arch!r}')
     backbone = timm.create_model(arch, **kwargs)
@@ -16,16 +16,12 @@ def load_ssl_backbone(arch:str, checkpoint:str|None, key:str='teacher', **kwargs
     if not Path(checkpoint).is_file(): raise FileNotFoundError(f'checkpoint not found: {checkpoint}')
     if key not in ('teacher', 'student'): raise ValueError(f"--key is 'teacher' or 'student', not {key!r}")
     if checkpoint.endswith('.safetensors'):
-        state = read_checkpoint(checkpoint)
-        sd = state.get('model', state) if isinstance(state, dict) else state
+        sd = read_checkpoint(checkpoint)
+        sd = sd.get('model', sd)
         pre = f'{key}.backbone.'
-        if not any(k.startswith(pre) for k in sd):
-            sd = unwrap_state_dict(state)
-            missing, unexpected = backbone.load_state_dict(sd, strict=False)
-            if missing: raise CheckpointError(f'{checkpoint} is not an EsViT checkpoint ({pre}* absent) and lacks '
-                                              f'backbone keys {missing[:5]}{"..." if len(missing) > 5 else ""}')
-            return backbone
-        backbone.load_state_dict({k[len(pre):]: v for k, v in sd.items() if k.startswith(pre)})
+        if any(k.startswith(pre) for k in sd):               # an effvit pre-training run: take the `key` network
+            backbone.load_state_dict({k[len(pre):]: v for k, v in sd.items() if k.startswith(pre)})
+        else: load_checkpoint(backbone, checkpoint)          # a bare backbone: core names any missing key
         return backbone
     load_official(backbone, checkpoint, key)
     return backbone

@@ -20,6 +20,13 @@ from fastcore.script import call_parse
 import effvit  # registers every model
 
 
+def _pair(s:str, flag:str) -> tuple[float, float]:
+    "'0.4,1.0' -> (0.4, 1.0), or a one-line error naming the flag."
+    try: lo, hi = (float(v) for v in s.split(','))
+    except ValueError: raise ValueError(f'--{flag} takes two comma-separated numbers, got {s!r}') from None
+    return lo, hi
+
+
 @call_parse
 def main(
     arch:str='esvit_swin_tiny_w7', # backbone name in the timm registry (an effvit EsViT Swin)
@@ -65,9 +72,7 @@ def main(
     from effvit.recipes import CSVLogger
     from effvit.esvit.pretrain import EsViT, EsViTSchedule, MultiCropDataset, MultiCropTransform, lr_for_batch
     try:
-        scale = lambda s, name: tuple(float(v) for v in s.split(',')) if len(s.split(',')) == 2 else \
-            (_ for _ in ()).throw(ValueError(f'--{name} takes two comma-separated numbers, got {s!r}'))
-        gscale, lscale = scale(global_scale, 'global-scale'), scale(local_scale, 'local-scale')
+        gscale, lscale = _pair(global_scale, 'global_scale'), _pair(local_scale, 'local_scale')
         if arch not in timm.list_models(): raise ValueError(f'unknown model {arch!r} (effvit EsViT backbones: {effvit.core.effvit_models("esvit_*")})')
         check_image_folder(data, ('train',))
         setup_distributed()

@@ -1,11 +1,11 @@
 """EsViT's scripts end to end on a fake ImageNet: pre-training (one process, and two under torchrun), an interrupted
 pre-training resumed to the exact weights and centers of an uninterrupted one, and k-NN / linear evaluation of the
 checkpoint it wrote, with clear errors for bad input."""
-import json, signal, subprocess, time
+import json
 
 import torch
 
-from conftest import BIN, ROOT, run, run_env
+from conftest import BIN, ROOT, run, straight_and_resumed
 from effvit.core import load_state
 from effvit.train import latest_checkpoint
 
@@ -68,17 +68,5 @@ def test_pretrain_under_torchrun(fake_data, tmp_path):
 
 def test_pretrain_sigterm_then_resume_auto(fake_data, tmp_path):
     common = NANO + ['--data', str(fake_data), '--epochs', '2', '--per_gpu_batch', '16']
-    straight = tmp_path / 'straight'
-    run(script('pretrain_esvit.py') + common + ['--out', str(straight)])
-    out = tmp_path / 'interrupted'
-    proc = subprocess.Popen(script('pretrain_esvit.py') + common + ['--out', str(out), '--save_every_steps', '1'], cwd=ROOT,
-                            env=run_env(), stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
-    t0 = time.time()
-    while latest_checkpoint(out) is None and time.time() - t0 < 300 and proc.poll() is None: time.sleep(0.02)
-    proc.send_signal(signal.SIGTERM)
-    assert proc.wait(timeout=120) == 0
-    assert 1 <= load_state(latest_checkpoint(out))['step'] < 8
-    run(script('pretrain_esvit.py') + common + ['--out', str(out), '--resume', 'auto'])
-    a = load_state(straight / 'checkpoints' / 'step00000008.safetensors')['model']
-    b = load_state(out / 'checkpoints' / 'step00000008.safetensors')['model']
+    a, b = (ck['model'] for ck in straight_and_resumed(script('pretrain_esvit.py') + common, tmp_path, steps=8))
     assert a.keys() == b.keys() and all(torch.equal(a[k], b[k]) for k in a)         # student, teacher and both centers

@@ -1,14 +1,13 @@
 """Every script end to end on a fake ImageNet: --help, a short real run, clear one-line errors that leave nothing
 behind, train.py under `torchrun --nproc_per_node 2`, and SIGTERM + `--resume auto` landing on the weights of an
 uninterrupted run."""
-import json, signal, subprocess, time
+import json
 
 import pytest
 import torch
 
-from conftest import BIN, ROOT, run, run_env
+from conftest import BIN, ROOT, run, straight_and_resumed
 from effvit.core import load_state
-from effvit.train import latest_checkpoint
 
 PY = str(BIN / 'python')
 SCRIPTS = sorted(p.name for p in (ROOT / 'scripts').glob('*.py') if not p.name.startswith('_'))
@@ -84,18 +83,6 @@ def test_train_under_torchrun(fake_data, tmp_path):
 def test_sigterm_then_resume_auto(fake_data, tmp_path):
     common = TINY + ['--data', str(fake_data), '--epochs', '2', '--reprob', '0', '--aa', 'none', '--mixup', '0', '--clip_grad', 'none',
                      '--cutmix', '0', '--repeated_aug', 'false']
-    straight = tmp_path / 'straight'
-    run(script('train.py') + common + ['--out', str(straight)])
-    out = tmp_path / 'interrupted'
-    proc = subprocess.Popen(script('train.py') + common + ['--out', str(out), '--save_every_steps', '1'], cwd=ROOT,
-                            env=run_env(), stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
-    t0 = time.time()
-    while latest_checkpoint(out) is None and time.time() - t0 < 300 and proc.poll() is None: time.sleep(0.02)
-    proc.send_signal(signal.SIGTERM)                      # the engine saves at the next step boundary and exits
-    assert proc.wait(timeout=120) == 0
-    assert 1 <= load_state(latest_checkpoint(out))['step'] < 8    # stopped mid-run
-    run(script('train.py') + common + ['--out', str(out), '--resume', 'auto'])
-    a = load_state(straight / 'checkpoints' / 'step00000008.safetensors')
-    b = load_state(out / 'checkpoints' / 'step00000008.safetensors')
+    a, b = straight_and_resumed(script('train.py') + common, tmp_path, steps=8)
     assert all(torch.equal(a['model'][k], b['model'][k]) for k in a['model'])
     assert all(torch.equal(a['model_ema'][k], b['model_ema'][k]) for k in a['model_ema'])
