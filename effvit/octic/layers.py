@@ -171,6 +171,10 @@ class OcticLinear(nn.Module):
     def extra_repr(self): return f'in_features={self.in_features}, out_features={self.out_features}, bias={self.bias is not None}'
 
 # %% ../../nbs/11_octic_layers.ipynb #548c16af
+def _traced() -> bool:
+    "True under torch.jit tracing (fvcore) or torch.compile: in-place buffers and fused kernels would hide the graph."
+    return torch.jit.is_tracing() or torch.compiler.is_compiling()
+
 class _Workspace(threading.local):
     def __init__(self): self.bufs = {}
 
@@ -182,7 +186,7 @@ def workspace(
     like:torch.Tensor, # dtype and device
 ) -> torch.Tensor|None:
     "A reusable scratch tensor for inference on CPU, or None when a fresh tensor is needed (autograd, tracing, GPU)."
-    if torch.is_grad_enabled() or torch.jit.is_tracing() or like.device.type != 'cpu': return None
+    if torch.is_grad_enabled() or _traced() or like.device.type != 'cpu': return None
     n, bufs = math.prod(shape), _WORKSPACE.bufs
     buf = bufs.get(name)
     if buf is None or buf.numel() < n or buf.dtype != like.dtype: buf = bufs[name] = torch.empty(n, dtype=like.dtype)
@@ -222,7 +226,7 @@ def _octic_layer_norm_fast(a, e, alpha_a, alpha_e, beta, eps:float=1e-5, out:tor
     return za, ze.mul_(inv / re)
 
 def _fast_ok(x:torch.Tensor) -> bool:
-    return not (torch.is_grad_enabled() or torch.jit.is_tracing() or torch.is_autocast_enabled(x.device.type)) \
+    return not (torch.is_grad_enabled() or _traced() or torch.is_autocast_enabled(x.device.type)) \
            and x.dtype in (torch.float32, torch.float64)
 
 class OcticLayerNorm(nn.Module):
