@@ -22,49 +22,50 @@ _CLS = 'effvit runs the last block on the class queries only (-5 % FLOPs); the f
 _DIST = 'paper gives params of the undistilled model only; ' + _CLS
 _W14 = 'README gives no W14 FLOPs'
 
-def _paper(family, params, gflops, top1, baseline, source, metric='top-1', notes=''):
+def _paper(family, params, gflops, top1, baseline, source, metric='top-1', notes='', gap=''):
+    "One paper row; `notes` says more about the metric, `gap` explains why our params/GFLOPs may differ from the paper's."
     return dict(family=family, params=params, gflops=gflops, top1=top1, baseline=baseline, source=source,
-                metric=metric, notes=notes)
+                metric=metric, notes=notes, gap=gap)
 
 PAPER = {
     # baselines (Touvron et al. 2021, Table 1; Liu et al. 2021)
-    **{n: _paper('DeiT', p, g, a, n, 'DeiT (Touvron et al. 2021)', notes='paper rounds fvcore 1.26 G to 1.3' if 'tiny' in n else '')
+    **{n: _paper('DeiT', p, g, a, n, 'DeiT (Touvron et al. 2021)', gap='paper rounds fvcore 1.26 G to 1.3' if 'tiny' in n else '')
        for n, (p, g, a) in _DEIT.items()},
     'swin_tiny_patch4_window7_224': _paper('Swin', 28.3, 4.5, 81.3, 'swin_tiny_patch4_window7_224', 'Swin (Liu et al. 2021)'),
     # PiT (Heo et al. 2021, Table 3, DeiT training; distilled: +Distill column)
-    'pit_ti': _paper('PiT', 4.9, 0.71, 73.0, 'deit_tiny_patch16_224', 'PiT Table 3', notes=_CLS),
-    'pit_xs': _paper('PiT', 10.6, 1.4, 78.1, 'deit_tiny_patch16_224', 'PiT Table 3', notes=_CLS),
-    'pit_s': _paper('PiT', 23.5, 2.9, 80.9, 'deit_small_patch16_224', 'PiT Table 3', notes=_CLS),
-    'pit_b': _paper('PiT', 73.8, 12.5, 82.0, 'deit_base_patch16_224', 'PiT Table 3', notes=_CLS),
-    'pit_ti_distilled': _paper('PiT', None, 0.71, 74.6, 'deit_tiny_patch16_224', 'PiT Table 3 (+Distill)', notes=_DIST),
-    'pit_xs_distilled': _paper('PiT', None, 1.4, 79.1, 'deit_tiny_patch16_224', 'PiT Table 3 (+Distill)', notes=_DIST),
-    'pit_s_distilled': _paper('PiT', None, 2.9, 81.9, 'deit_small_patch16_224', 'PiT Table 3 (+Distill)', notes=_DIST),
-    'pit_b_distilled': _paper('PiT', None, 12.5, 84.0, 'deit_base_patch16_224', 'PiT Table 3 (+Distill)', notes=_DIST),
+    'pit_ti': _paper('PiT', 4.9, 0.71, 73.0, 'deit_tiny_patch16_224', 'PiT Table 3', gap=_CLS),
+    'pit_xs': _paper('PiT', 10.6, 1.4, 78.1, 'deit_tiny_patch16_224', 'PiT Table 3', gap=_CLS),
+    'pit_s': _paper('PiT', 23.5, 2.9, 80.9, 'deit_small_patch16_224', 'PiT Table 3', gap=_CLS),
+    'pit_b': _paper('PiT', 73.8, 12.5, 82.0, 'deit_base_patch16_224', 'PiT Table 3', gap=_CLS),
+    'pit_ti_distilled': _paper('PiT', None, 0.71, 74.6, 'deit_tiny_patch16_224', 'PiT Table 3 (+Distill)', gap=_DIST),
+    'pit_xs_distilled': _paper('PiT', None, 1.4, 79.1, 'deit_tiny_patch16_224', 'PiT Table 3 (+Distill)', gap=_DIST),
+    'pit_s_distilled': _paper('PiT', None, 2.9, 81.9, 'deit_small_patch16_224', 'PiT Table 3 (+Distill)', gap=_DIST),
+    'pit_b_distilled': _paper('PiT', None, 12.5, 84.0, 'deit_base_patch16_224', 'PiT Table 3 (+Distill)', gap=_DIST),
     # EsViT (Li et al. 2022, README model zoo: linear top-1; k-NN in notes; GFLOPs from Swin at 224)
     'esvit_swin_tiny_w7': _paper('EsViT', 28, 4.5, 78.0, 'swin_tiny_patch4_window7_224', 'EsViT README', 'linear', 'k-NN 75.7'),
     'esvit_swin_small_w7': _paper('EsViT', 49, 8.7, 79.5, 'swin_tiny_patch4_window7_224', 'EsViT README', 'linear', 'k-NN 77.7'),
     'esvit_swin_base_w7': _paper('EsViT', 87, 15.4, 80.4, 'swin_tiny_patch4_window7_224', 'EsViT README', 'linear', 'k-NN 78.9'),
-    'esvit_swin_tiny_w14': _paper('EsViT', 28, None, 78.7, 'swin_tiny_patch4_window7_224', 'EsViT README', 'linear', 'k-NN 77.0; ' + _W14),
-    'esvit_swin_small_w14': _paper('EsViT', 49, None, 80.8, 'swin_tiny_patch4_window7_224', 'EsViT README', 'linear', 'k-NN 79.1; ' + _W14),
-    'esvit_swin_base_w14': _paper('EsViT', 87, None, 81.3, 'swin_tiny_patch4_window7_224', 'EsViT README', 'linear', 'k-NN 79.3; ' + _W14),
+    'esvit_swin_tiny_w14': _paper('EsViT', 28, None, 78.7, 'swin_tiny_patch4_window7_224', 'EsViT README', 'linear', 'k-NN 77.0', _W14),
+    'esvit_swin_small_w14': _paper('EsViT', 49, None, 80.8, 'swin_tiny_patch4_window7_224', 'EsViT README', 'linear', 'k-NN 79.1', _W14),
+    'esvit_swin_base_w14': _paper('EsViT', 87, None, 81.3, 'swin_tiny_patch4_window7_224', 'EsViT README', 'linear', 'k-NN 79.3', _W14),
     # DynamicViT (Rao et al. 2021, README, rho = 0.7)
     'dynamicvit_deit_256': _paper('DynamicViT', None, 1.3, 76.53, 'deit_tiny_patch16_224', 'DynamicViT README',
-                                   notes='README gives no params and rounds; official code: 10.305 M, fvcore 1.379 G'),
+                                   gap='README gives no params and rounds; official code: 10.305 M, fvcore 1.379 G'),
     'dynamicvit_deit_small': _paper('DynamicViT', 22.77, 2.9, 79.32, 'deit_small_patch16_224', 'DynamicViT README',
-                                     notes='README rounds; official code: fvcore 2.988 G'),
+                                     gap='README rounds; official code: fvcore 2.988 G'),
     'dynamicvit_deit_base': _paper('DynamicViT', 89.5, 11.4, 81.43, 'deit_base_patch16_224', 'DynamicViT README'),
     # A-ViT (Yin et al. 2022, README; FLOPs averaged over val images with trained weights)
-    'avit_tiny_patch16_224': _paper('A-ViT', 5.7, 0.8, 71.4, 'deit_tiny_patch16_224', 'A-ViT README', notes='FLOPs need trained halting'),
-    'avit_small_patch16_224': _paper('A-ViT', 22.1, 3.6, 78.8, 'deit_small_patch16_224', 'A-ViT README', notes='FLOPs need trained halting'),
+    'avit_tiny_patch16_224': _paper('A-ViT', 5.7, 0.8, 71.4, 'deit_tiny_patch16_224', 'A-ViT README', gap='FLOPs need trained halting'),
+    'avit_small_patch16_224': _paper('A-ViT', 22.1, 3.6, 78.8, 'deit_small_patch16_224', 'A-ViT README', gap='FLOPs need trained halting'),
     # Octic ViTs (Nordström et al. 2025, README; DeiT III top-1, DINOv2 linear with k-NN in notes)
     'octic_hybrid_deit3_large_patch16': _paper('Octic', 171, 38, 84.5, 'deit_base_patch16_224', 'octic README'),
-    'octic_inv_deit3_large_patch16': _paper('Octic', 175, 39, 84.0, 'deit_base_patch16_224', 'octic README', notes='README params/FLOPs off: code has 172.1M'),
+    'octic_inv_deit3_large_patch16': _paper('Octic', 175, 39, 84.0, 'deit_base_patch16_224', 'octic README', gap='README params/FLOPs off: code has 172.1M'),
     'octic_hybrid_deit3_huge_patch14': _paper('Octic', 356, 102, 85.0, 'deit_base_patch16_224', 'octic README'),
-    'octic_inv_deit3_huge_patch14': _paper('Octic', 362, 104, 84.7, 'deit_base_patch16_224', 'octic README', notes='README params/FLOPs off: code has 357.0M'),
-    'octic_hybrid_dinov2_large_patch16': _paper('Octic', None, 38, 81.3, 'deit_base_patch16_224', 'octic README', 'linear', 'k-NN 80.8; README gives no params, official code 170.297 M'),
-    'octic_inv_dinov2_large_patch16': _paper('Octic', None, 38, 81.2, 'deit_base_patch16_224', 'octic README', 'linear', 'k-NN 80.4; README gives no params, official code 171.084 M'),
-    'octic_hybrid_dinov2_huge_patch16': _paper('Octic', None, 78, 82.2, 'deit_base_patch16_224', 'octic README', 'linear', 'k-NN 81.4; README gives no params, official code 354.528 M'),
-    'octic_inv_dinov2_huge_patch16': _paper('Octic', None, 78, 81.9, 'deit_base_patch16_224', 'octic README', 'linear', 'k-NN 80.9; README gives no params, official code 355.758 M'),
+    'octic_inv_deit3_huge_patch14': _paper('Octic', 362, 104, 84.7, 'deit_base_patch16_224', 'octic README', gap='README params/FLOPs off: code has 357.0M'),
+    'octic_hybrid_dinov2_large_patch16': _paper('Octic', None, 38, 81.3, 'deit_base_patch16_224', 'octic README', 'linear', 'k-NN 80.8', 'README gives no params, official code 170.297 M'),
+    'octic_inv_dinov2_large_patch16': _paper('Octic', None, 38, 81.2, 'deit_base_patch16_224', 'octic README', 'linear', 'k-NN 80.4', 'README gives no params, official code 171.084 M'),
+    'octic_hybrid_dinov2_huge_patch16': _paper('Octic', None, 78, 82.2, 'deit_base_patch16_224', 'octic README', 'linear', 'k-NN 81.4', 'README gives no params, official code 354.528 M'),
+    'octic_inv_dinov2_huge_patch16': _paper('Octic', None, 78, 81.9, 'deit_base_patch16_224', 'octic README', 'linear', 'k-NN 80.9', 'README gives no params, official code 355.758 M'),
 }
 
 # %% ../nbs/90_zoo.ipynb #507dfa68
@@ -143,7 +144,8 @@ def model_row(
     row = dict(model=name, family=paper.get('family', ''), params=count_params(model) / 1e6,
                gflops=count_flops(model, inputs, per_image=True).gflops,
                paper_params=paper.get('params'), paper_gflops=paper.get('gflops'), paper_top1=paper.get('top1'),
-               metric=paper.get('metric', ''), notes=paper.get('notes', ''), baseline=paper.get('baseline'))
+               metric=paper.get('metric', ''), gap=paper.get('gap', ''), baseline=paper.get('baseline'),
+               notes='; '.join(t for t in (paper.get('notes'), paper.get('gap')) if t))
     if speed and row['baseline'] == name:                  # a baseline: its own speed, ratio 1 by definition
         row.update(img_per_s=throughput(model, batch_size=batch_size, img_size=size, iters=iters), speedup=1.0)
     elif speed and row['baseline']:
@@ -181,15 +183,15 @@ def zoo_table(
 # %% ../nbs/90_zoo.ipynb #5f401202
 def unexplained(
     rows:list[dict],
-    tol:float=0.02, # relative difference to the paper that needs no note
+    tol:float=0.02, # relative difference to the paper that needs no explanation
 ) -> list[tuple]:
-    "Rows whose params or GFLOPs differ from the paper's by more than `tol`, or that the paper lacks, without a note."
+    "Rows whose params or GFLOPs differ from the paper's by more than `tol`, or that the paper lacks, with no `gap` explanation."
     bad = []
     for r in rows:
         for k in ('params', 'gflops'):
             ref = r[f'paper_{k}']
             off = ref is None or abs(r[k] - ref) / ref > tol
-            if off and not r.get('notes'): bad.append((r['model'], k, round(r[k], 3), ref))
+            if off and not r.get('gap'): bad.append((r['model'], k, round(r[k], 3), ref))
     return bad
 
 # %% ../nbs/90_zoo.ipynb #1c288dc7
