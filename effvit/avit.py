@@ -542,7 +542,7 @@ def rank_halting_channels(
 
 # %% ../nbs/50_avit.ipynb #b90b9988
 AVIT_SHAPES_RECIPE = dict(epochs=3, n_train=10_000, lr=5e-4, warmup_epochs=0.3, ponder_token_scale=0.005,   # §11: the depth/accuracy trade-off
-                          distr_prior_alpha=1e-3, target_depth=None, start_depth=0.9)
+                          distr_prior_alpha=0.03, target_depth=3.0, start_depth=0.9)
 AVIT_SHAPES_QUICK = dict(epochs=1, n_train=5_000, start_depth=0.7, ponder_token_scale=0.1)   # the <= 60 s variant: start shallower, push harder
 
 def avit_from_vit(
@@ -697,5 +697,7 @@ AVIT_RECIPE = register_recipe(Recipe(
     per_model={'avit_tiny*': dict(gate_scale=10., gate_center=30.),
                'avit_small*': dict(batch_size=384, lr=3e-4, gate_scale=10., gate_center=75.),
                'avit_shapes': dict(img_size=32, gate_scale=GATE_SCALE_SHAPES, gate_center=GATE_CENTER_SHAPES,
-                                   ponder_token_scale=AVIT_SHAPES_RECIPE['ponder_token_scale'], prior_target_depth=4.)},
+                                   ponder_token_scale=AVIT_SHAPES_RECIPE['ponder_token_scale'], official_target=False,
+                                   distr_prior_alpha=AVIT_SHAPES_RECIPE['distr_prior_alpha'],
+                                   prior_target_depth=AVIT_SHAPES_RECIPE['target_depth'])},
     setup=avit_setup))
