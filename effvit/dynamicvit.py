@@ -77,6 +77,7 @@ def attention_with_policy(
     attn:Attention, # a timm `Attention` module
     x:torch.Tensor, # (B, N, C) normalised tokens
     policy:torch.Tensor, # (B, N, 1) keep policy
+    eps:float=1e-6, # `softmax_with_policy`'s eps (official 1e-6)
 ) -> torch.Tensor:
     "timm's `Attention.forward` with the explicit path and `softmax_with_policy`."
     B, N, _ = x.shape
@@ -85,7 +86,7 @@ def attention_with_policy(
     q, k, v = qkv.unbind(0)                                            # (B, H, N, D) each
     q, k = attn.q_norm(q), attn.k_norm(k)
     a = (q @ k.transpose(-2, -1)) * attn.scale                         # (B, H, N, N)
-    a = attn.attn_drop(softmax_with_policy(a, policy))
+    a = attn.attn_drop(softmax_with_policy(a, policy, eps))
     x = (a @ v).transpose(1, 2).reshape(B, N, attn.attn_dim)           # (B, H, N, D) -> (B, N, H·D)
     x = attn.norm(x)
     if gate is not None: x = x * gate
@@ -95,9 +96,10 @@ def block_with_policy(
     blk:Block, # a timm ViT `Block`
     x:torch.Tensor, # (B, N, C) tokens
     policy:torch.Tensor, # (B, N, 1) keep policy
+    eps:float=1e-6, # `softmax_with_policy`'s eps (official 1e-6)
 ) -> torch.Tensor:
     "One pre-norm ViT block whose attention only sees the kept tokens."
-    x = x + blk.drop_path1(blk.ls1(attention_with_policy(blk.attn, blk.norm1(x), policy)))
+    x = x + blk.drop_path1(blk.ls1(attention_with_policy(blk.attn, blk.norm1(x), policy, eps)))
     return x + blk.drop_path2(blk.ls2(blk.mlp(blk.norm2(x))))
 
 # %% ../nbs/40_dynamicvit.ipynb #8c8b1f6a
@@ -167,6 +169,7 @@ class DynamicViT(VisionTransformer):
         keep_rate:float=0.7, # base rate ρ: stage s keeps int(N·ρ^s) patch tokens
         token_ratio:Sequence[float]|None=None, # explicit cumulative ratios per stage (overrides `keep_rate`)
         nan_guard:bool=True, # predictors divide by 1, not 0, for a sample with no token left (False: official)
+        policy_eps:float=1e-6, # eps of the training path's masked softmax (official 1e-6; 0: masking equals removal exactly)
         **kwargs, # `VisionTransformer` arguments (img_size, patch_size, embed_dim, depth, num_heads, ...)
     ):
         super().__init__(*args, **kwargs)
@@ -176,6 +179,8 @@ class DynamicViT(VisionTransformer):
                              '(the class token is always kept and classifies)')
         if not all(type(b) is Block and isinstance(b.attn, Attention) for b in self.blocks):
             raise ValueError('DynamicViT needs timm `Block`s with timm `Attention` (block_fn/attn_layer were changed)')
+        if not policy_eps >= 0: raise ValueError(f'policy_eps must be >= 0, got {policy_eps}')
+        self.policy_eps = float(policy_eps)
         self.pruning_loc = check_pruning_loc(pruning_loc, len(self.blocks))
         self._stage = {b: s for s, b in enumerate(self.pruning_loc)}
         self.set_keep_rate(keep_rate, token_ratio)
@@ -248,7 +253,7 @@ class DynamicViT(VisionTransformer):
                 out.append(hard.reshape(B, N))
                 policy = torch.cat([x.new_ones(B, 1, 1), hard], 1)    # (B, 1+N, 1)
                 prev = hard
-            x = block_with_policy(blk, x, policy)
+            x = block_with_policy(blk, x, policy, self.policy_eps)
         return self.norm(x), out
 
     def forward_features(self, x:torch.Tensor) -> torch.Tensor:
