@@ -145,14 +145,16 @@ def zipped_block(
 ) -> torch.Tensor:
     "One block on the running tokens only; returns (ΣK, C)."
     a = blk.attn
-    qkv, outs = a.qkv(blk.norm1(z)), []                                       # (ΣK, 3C)
+    qkv = a.qkv(blk.norm1(z))                                                 # (ΣK, 3C)
+    x = qkv.new_empty(len(z), a.num_heads * a.head_dim)                       # (ΣK, C): each bucket writes its rows
     for b in pack.buckets:
         t = pack.pad(qkv, b)                                                   # (n, K, 3C)
         q, k, v = t.reshape(b.n, b.K, 3, a.num_heads, a.head_dim).permute(2, 0, 3, 1, 4).unbind(0)   # 3 x (n, H, K, D)
         q, k = a.q_norm(q), a.k_norm(k)
         o = F.scaled_dot_product_attention(q, k, v, attn_mask=b.bias, dropout_p=a.attn_drop.p if a.training else 0.)
-        outs.append(pack.unpad(o.transpose(1, 2).reshape(b.n, b.K, -1), b))  # (n, H, K, D) -> (end - start, C)
-    x = outs[0] if len(outs) == 1 else torch.cat(outs)                        # (ΣK, C)
+        o = o.transpose(1, 2)                                                  # (n, K, H, D)
+        if b.rows is None: x[b.start:b.end].view(b.n, b.K, a.num_heads, a.head_dim).copy_(o)   # one copy, no cat
+        else: x[b.start:b.end] = pack.unpad(o.reshape(b.n, b.K, -1), b)       # padded bucket: its real rows
     z = z + _drop_path(blk.ls1(a.proj_drop(a.proj(a.norm(x)))), blk.drop_path1, pack)
     return z + _drop_path(blk.ls2(blk.mlp(blk.norm2(z))), blk.drop_path2, pack)
 
@@ -237,31 +239,42 @@ def _act_masked(self:AViT, x:torch.Tensor, stats:bool=True):
         x = y
     return s.acc, (s.rho, s.depth, torch.stack(hs), torch.stack(actives)) if stats else None
 
+def _act_step_lean(c, R, acc, y, h, eps:float):
+    "Inference ACT step on packed running tokens, only what the output needs: ((c, R, acc), continue mask); `acc` is updated in place."
+    c = c + h                                                                  # (ΣK,)
+    stop = c >= 1 - eps
+    acc.addcmul_(torch.where(stop, R, h)[:, None], y)                          # weight R at the halt, h before it
+    return (c, R - h, acc), ~stop                                              # R of halted tokens is never read again
+
 @patch
 def _act_zipped(self:AViT, x:torch.Tensor, stats:bool=True):
     "Zipped execution: each block computes only the tokens still running. x: (B, N, C)."
     B, N, C = x.shape
     L = len(self.blocks)
+    lean = not stats and not torch.is_grad_enabled()                           # inference: no statistics, no autograd
     ids = torch.arange(B * N, device=x.device)                                 # (ΣK,) flat id b·N + n of each running token
     z = x.reshape(B * N, C)                                                    # (ΣK, C) packed, image by image
     s = act_init((B * N,), C, x)
+    if lean: s = (s.c, s.R, s.acc)
     pack, done, hs = TokenPack(ids // N, B, self.bucket_waste), [], []
     for l, blk in enumerate(self.blocks):
         y = zipped_block(blk, z, pack)                                         # (ΣK, C)
         h = self.halting_score(y)                                              # (ΣK,)
         if stats: hs.append((torch.full_like(ids, l), ids, h))
         if l == L - 1: h = torch.ones_like(h)
-        s, cont = act_step(s, y, h, None, self.eps)
+        if lean: s, cont = _act_step_lean(*s, y, h, self.eps)
+        else: s, cont = act_step(s, y, h, None, self.eps)
         if bool(cont.all()): z = y; continue                                   # nobody halted: same pack
         out, keep = (~cont).nonzero()[:, 0], cont.nonzero()[:, 0]
-        done.append((ids[out], s.acc[out]) + ((s.rho[out], s.depth[out]) if stats else ()))   # halted tokens leave
+        acc = s[-1] if lean else s.acc
+        done.append((ids[out], acc[out]) + ((s.rho[out], s.depth[out]) if stats else ()))   # halted tokens leave
         if not len(keep): break
         img = ids[keep] // N                                                   # image of every survivor
         rank = torch.empty(B, dtype=torch.long, device=x.device)
         rank[torch.bincount(img, minlength=B).argsort(descending=True, stable=True)] = torch.arange(B, device=x.device)
         keep = keep[(rank[img] * len(ids) + torch.arange(len(keep), device=x.device)).argsort()]   # longest images first
         ids, z = ids[keep], y.index_select(0, keep)                            # (ΣK',) (ΣK', C): the zip
-        s = ACTState(*(t.index_select(0, keep) for t in s))
+        s = [t.index_select(0, keep) for t in s] if lean else ACTState(*(t.index_select(0, keep) for t in s))
         pack = TokenPack(ids // N, B, self.bucket_waste)
     idx, acc, *rest = (torch.cat(t) for t in zip(*done))                       # every token halted exactly once
     acc = x.new_zeros(B * N, C).index_put((idx,), acc).reshape(B, N, C)
