@@ -239,42 +239,31 @@ def _act_masked(self:AViT, x:torch.Tensor, stats:bool=True):
         x = y
     return s.acc, (s.rho, s.depth, torch.stack(hs), torch.stack(actives)) if stats else None
 
-def _act_step_lean(c, R, acc, y, h, eps:float):
-    "Inference ACT step on packed running tokens, only what the output needs: ((c, R, acc), continue mask); `acc` is updated in place."
-    c = c + h                                                                  # (ΣK,)
-    stop = c >= 1 - eps
-    acc.addcmul_(torch.where(stop, R, h)[:, None], y)                          # weight R at the halt, h before it
-    return (c, R - h, acc), ~stop                                              # R of halted tokens is never read again
-
 @patch
 def _act_zipped(self:AViT, x:torch.Tensor, stats:bool=True):
     "Zipped execution: each block computes only the tokens still running. x: (B, N, C)."
     B, N, C = x.shape
     L = len(self.blocks)
-    lean = not stats and not torch.is_grad_enabled()                           # inference: no statistics, no autograd
     ids = torch.arange(B * N, device=x.device)                                 # (ΣK,) flat id b·N + n of each running token
     z = x.reshape(B * N, C)                                                    # (ΣK, C) packed, image by image
     s = act_init((B * N,), C, x)
-    if lean: s = (s.c, s.R, s.acc)
     pack, done, hs = TokenPack(ids // N, B, self.bucket_waste), [], []
     for l, blk in enumerate(self.blocks):
         y = zipped_block(blk, z, pack)                                         # (ΣK, C)
         h = self.halting_score(y)                                              # (ΣK,)
         if stats: hs.append((torch.full_like(ids, l), ids, h))
         if l == L - 1: h = torch.ones_like(h)
-        if lean: s, cont = _act_step_lean(*s, y, h, self.eps)
-        else: s, cont = act_step(s, y, h, None, self.eps)
+        s, cont = act_step(s, y, h, None, self.eps)
         if bool(cont.all()): z = y; continue                                   # nobody halted: same pack
         out, keep = (~cont).nonzero()[:, 0], cont.nonzero()[:, 0]
-        acc = s[-1] if lean else s.acc
-        done.append((ids[out], acc[out]) + ((s.rho[out], s.depth[out]) if stats else ()))   # halted tokens leave
+        done.append((ids[out], s.acc[out]) + ((s.rho[out], s.depth[out]) if stats else ()))   # halted tokens leave
         if not len(keep): break
         img = ids[keep] // N                                                   # image of every survivor
         rank = torch.empty(B, dtype=torch.long, device=x.device)
         rank[torch.bincount(img, minlength=B).argsort(descending=True, stable=True)] = torch.arange(B, device=x.device)
         keep = keep[(rank[img] * len(ids) + torch.arange(len(keep), device=x.device)).argsort()]   # longest images first
         ids, z = ids[keep], y.index_select(0, keep)                            # (ΣK',) (ΣK', C): the zip
-        s = [t.index_select(0, keep) for t in s] if lean else ACTState(*(t.index_select(0, keep) for t in s))
+        s = ACTState(*(t.index_select(0, keep) for t in s))
         pack = TokenPack(ids // N, B, self.bucket_waste)
     idx, acc, *rest = (torch.cat(t) for t in zip(*done))                       # every token halted exactly once
     acc = x.new_zeros(B * N, C).index_put((idx,), acc).reshape(B, N, C)

@@ -540,9 +540,9 @@ def finetune_kwargs(
 
 # %% ../nbs/40_dynamicvit.ipynb #1e944986
 SHAPES_FINETUNE = dict(epochs=3, n_train=10_000, n_val=2_000, batch_size=64, lr=3e-3, warmup_epochs=0.2, min_lr=1e-5,
-                       weight_decay=0.05, freeze_epochs=1, backbone_lr_scale=0.3, ratio_weight=50.0, distill_weight=0.5,
+                       weight_decay=0.05, freeze_epochs=0, backbone_lr_scale=0.3, ratio_weight=50.0, distill_weight=0.5,
                        label_smoothing=0.1, seed=1)
-SHAPES_FINETUNE_QUICK = dict(epochs=1, n_train=5_000, seed=0)   # one epoch: the predictors alone (the backbone is still frozen)
+SHAPES_FINETUNE_QUICK = dict(epochs=1, n_train=5_000, freeze_epochs=1, seed=0)   # one epoch: the predictors alone
 
 def finetune_shapes(
     quick:bool=False, # fine-tune the quick baseline with the quick budget
