@@ -26,8 +26,12 @@ help:
 	@echo "make readme     regenerate README.md from nbs/index.ipynb"
 
 install: $(STAMP)
+# A venv left half-made (no pip) is rebuilt; a failed venv says why (ensurepip fails silently on a full disk).
 $(STAMP): settings.ini setup.py constraints.txt
-	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	if ! $(BIN)/python -m pip --version >/dev/null 2>&1; then
+	  rm -rf $(VENV)
+	  $(PYTHON) -m venv $(VENV) || { echo "Could not create $(VENV) with '$(PYTHON) -m venv'. Free space here: $$(df -h . | awk 'NR==2 {print $$4}') (the install needs about 6 GB)." >&2; rm -rf $(VENV); exit 1; }
+	fi
 	$(BIN)/python -m pip install -q --upgrade pip
 	$(BIN)/python -m pip install -q -c constraints.txt -e ".[dev]"
 	touch $(STAMP)
