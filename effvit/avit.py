@@ -38,9 +38,10 @@ class ACTState(NamedTuple):
     "Per-token ACT bookkeeping; the fields share one token layout, `(B, N)` or packed `(ΣK,)`."
     c: torch.Tensor      # cumulative halting score Σ h
     R: torch.Tensor      # remainder 1 - Σ h over the blocks before this one
-    rho: torch.Tensor    # ponder cost so far (blocks run + remainder once halted)
-    depth: torch.Tensor  # blocks run (int64, the official counter: starts at 1)
-    acc: torch.Tensor    # mean-field output Σ w_l t_l, one more trailing dim C
+    rho: torch.Tensor|None    # ponder cost so far (blocks run + remainder once halted)
+    depth: torch.Tensor|None  # blocks run (int64, the official counter: starts at 1)
+    acc: torch.Tensor|None    # mean-field output Σ w_l t_l, one more trailing dim C
+    # (rho, depth, acc may be None: not tracked, e.g. at inference, which needs c and R only)
 
 def act_init(
     shape:Sequence[int], # token layout, e.g. (B, N)
@@ -60,15 +61,17 @@ def act_step(
     eps:float, # halting threshold is 1 - eps
 ) -> tuple[ACTState, torch.Tensor]:
     "One block of per-token ACT: returns the new state and the bool mask of tokens that continue."
-    if active is None: active = torch.ones_like(h, dtype=torch.bool)
     c = s.c + h
-    stop = active & (c >= 1 - eps)                         # halting at this block: weight R
-    cont = active & ~stop                                  # continuing: weight h
-    w = torch.where(stop, s.R, torch.where(cont, h, torch.zeros_like(h)))
-    acc = torch.addcmul(s.acc, w[..., None], y)               # acc + w·y
-    rho = s.rho + active.to(s.rho.dtype) + s.R * stop      # +1 per block run, + R at the halt
+    stop = c >= 1 - eps if active is None else active & (c >= 1 - eps)   # halting at this block: weight R
+    cont = ~stop if active is None else active & ~stop                   # continuing: weight h
+    acc = rho = depth = None
+    if s.acc is not None:
+        w = torch.where(stop, s.R, torch.where(cont, h, torch.zeros_like(h)))
+        acc = torch.addcmul(s.acc, w[..., None], y)                      # acc + w·y
+    if s.rho is not None: rho = s.rho + (1 if active is None else active.to(s.rho.dtype)) + s.R * stop   # +1 per block run, + R at the halt
+    if s.depth is not None: depth = s.depth + cont
     R = torch.where(cont, s.R - h, s.R)
-    return ACTState(c, R, rho, s.depth + cont, acc), cont
+    return ACTState(c, R, rho, depth, acc), cont
 
 # %% ../nbs/50_avit.ipynb #6bd849b7
 MASK_BIAS = -1000.  # added to attention logits towards halted keys (the official value; exp(-1000) is 0 in fp32)
@@ -144,16 +147,15 @@ def zipped_block(
     pack:TokenPack, # their images and attention buckets
 ) -> torch.Tensor:
     "One block on the running tokens only; returns (ΣK, C)."
-    a = blk.attn
+    a, H, D = blk.attn, blk.attn.num_heads, blk.attn.head_dim
     qkv = a.qkv(blk.norm1(z))                                                 # (ΣK, 3C)
-    x = qkv.new_empty(len(z), a.num_heads * a.head_dim)                       # (ΣK, C): each bucket writes its rows
+    x = qkv.new_empty(len(z), H * D)                                          # (ΣK, C): each bucket writes its rows
+    qk_norm, p = not isinstance(a.q_norm, nn.Identity), a.attn_drop.p if a.training else 0.
     for b in pack.buckets:
-        t = pack.pad(qkv, b)                                                   # (n, K, 3C)
-        q, k, v = t.reshape(b.n, b.K, 3, a.num_heads, a.head_dim).permute(2, 0, 3, 1, 4).unbind(0)   # 3 x (n, H, K, D)
-        q, k = a.q_norm(q), a.k_norm(k)
-        o = F.scaled_dot_product_attention(q, k, v, attn_mask=b.bias, dropout_p=a.attn_drop.p if a.training else 0.)
-        o = o.transpose(1, 2)                                                  # (n, K, H, D)
-        if b.rows is None: x[b.start:b.end].view(b.n, b.K, a.num_heads, a.head_dim).copy_(o)   # one copy, no cat
+        q, k, v = pack.pad(qkv, b).view(b.n, b.K, 3, H, D).permute(2, 0, 3, 1, 4).unbind(0)   # 3 x (n, H, K, D)
+        if qk_norm: q, k = a.q_norm(q), a.k_norm(k)
+        o = F.scaled_dot_product_attention(q, k, v, attn_mask=b.bias, dropout_p=p).transpose(1, 2)   # (n, K, H, D)
+        if b.rows is None: x[b.start:b.end].view(b.n, b.K, H, D).copy_(o)   # one copy, no cat
         else: x[b.start:b.end] = pack.unpad(o.reshape(b.n, b.K, -1), b)       # padded bucket: its real rows
     z = z + _drop_path(blk.ls1(a.proj_drop(a.proj(a.norm(x)))), blk.drop_path1, pack)
     return z + _drop_path(blk.ls2(blk.mlp(blk.norm2(z))), blk.drop_path2, pack)
@@ -240,31 +242,38 @@ def _act_masked(self:AViT, x:torch.Tensor, stats:bool=True):
     return s.acc, (s.rho, s.depth, torch.stack(hs), torch.stack(actives)) if stats else None
 
 @patch
-def _act_zipped(self:AViT, x:torch.Tensor, stats:bool=True):
+def _act_zipped(self:AViT, x:torch.Tensor, stats:bool=True, cls_only:bool=False):
     "Zipped execution: each block computes only the tokens still running. x: (B, N, C)."
     B, N, C = x.shape
     L = len(self.blocks)
     ids = torch.arange(B * N, device=x.device)                                 # (ΣK,) flat id b·N + n of each running token
     z = x.reshape(B * N, C)                                                    # (ΣK, C) packed, image by image
     s = act_init((B * N,), C, x)
+    if cls_only: s, cls_acc, cls_rows = s._replace(rho=None, depth=None, acc=None), x.new_zeros(B, C), ids[::N]   # class rows
     pack, done, hs = TokenPack(ids // N, B, self.bucket_waste), [], []
     for l, blk in enumerate(self.blocks):
         y = zipped_block(blk, z, pack)                                         # (ΣK, C)
         h = self.halting_score(y)                                              # (ΣK,)
         if stats: hs.append((torch.full_like(ids, l), ids, h))
         if l == L - 1: h = torch.ones_like(h)
+        R_cls = s.R[cls_rows] if cls_only else None
         s, cont = act_step(s, y, h, None, self.eps)
+        if cls_only:                                                           # act_step's weight, for the class rows only
+            w = torch.where(cont[cls_rows], h[cls_rows], R_cls)
+            cls_acc.index_add_(0, ids[cls_rows] // N, w[:, None] * y[cls_rows])
         if bool(cont.all()): z = y; continue                                   # nobody halted: same pack
         out, keep = (~cont).nonzero()[:, 0], cont.nonzero()[:, 0]
-        done.append((ids[out], s.acc[out]) + ((s.rho[out], s.depth[out]) if stats else ()))   # halted tokens leave
+        if not cls_only: done.append((ids[out], s.acc[out]) + ((s.rho[out], s.depth[out]) if stats else ()))   # halted tokens leave
         if not len(keep): break
         img = ids[keep] // N                                                   # image of every survivor
         rank = torch.empty(B, dtype=torch.long, device=x.device)
         rank[torch.bincount(img, minlength=B).argsort(descending=True, stable=True)] = torch.arange(B, device=x.device)
-        keep = keep[(rank[img] * len(ids) + torch.arange(len(keep), device=x.device)).argsort()]   # longest images first
+        keep = keep[torch.sort(rank[img], stable=True).indices]               # longest images first
         ids, z = ids[keep], y.index_select(0, keep)                            # (ΣK',) (ΣK', C): the zip
-        s = ACTState(*(t.index_select(0, keep) for t in s))
+        s = ACTState(*(None if t is None else t.index_select(0, keep) for t in s))
         pack = TokenPack(ids // N, B, self.bucket_waste)
+        if cls_only: cls_rows = (ids % N == 0).nonzero()[:, 0]
+    if cls_only: return cls_acc[:, None], None                                 # (B, 1, C): what a 'token'-pooled head reads
     idx, acc, *rest = (torch.cat(t) for t in zip(*done))                       # every token halted exactly once
     acc = x.new_zeros(B * N, C).index_put((idx,), acc).reshape(B, N, C)
     if not stats: return acc, None
@@ -285,13 +294,14 @@ def _check_input(self:AViT, x:torch.Tensor):
                          f'create it with img_size={x.shape[-1]} (positions are resampled when loading weights)')
 
 @patch
-def _act(self:AViT, x:torch.Tensor, mode:str|None=None, stats:bool=True):
+def _act(self:AViT, x:torch.Tensor, mode:str|None=None, stats:bool=True, cls_only:bool=False):
     "Embed, run the ACT loop, normalise: ((B, N, C) mean-field tokens, (rho, depth, halting, active) or None)."
     self._check_input(x)
     mode = self.mode if mode is None else mode
     if mode not in MODES: raise ValueError(f'mode must be one of {MODES}, got {mode!r}')
     x = self.norm_pre(self.patch_drop(self._pos_embed(self.patch_embed(x))))   # (B, N, C)
-    acc, st = (self._act_zipped if mode == 'zipped' else self._act_masked)(x, stats)
+    if mode == 'zipped': acc, st = self._act_zipped(x, stats, cls_only=cls_only and not stats)   # (B, 1, C) with cls_only
+    else: acc, st = self._act_masked(x, stats)
     return self.norm(acc), st
 
 @patch
@@ -309,7 +319,8 @@ def forward_features(self:AViT, x:torch.Tensor, mode:str|None=None) -> torch.Ten
 def forward(self:AViT, x:torch.Tensor, mode:str|None=None):
     "`AViTOutput` in training mode, logits in eval mode."
     if self.training: return self.forward_act(x, mode)
-    return self.forward_head(self._act(x, mode, stats=False)[0])                # inference: no statistics to collect
+    cls_only = self.global_pool == 'token' and self.cls_token is not None     # the head reads token 0 only
+    return self.forward_head(self._act(x, mode, stats=False, cls_only=cls_only)[0])   # inference: no statistics
 
 # %% ../nbs/50_avit.ipynb #f5f9c25d
 def checkpoint_filter_fn(
