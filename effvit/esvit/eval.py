@@ -154,6 +154,7 @@ def pretrain_shapes(
     teacher_temp:float=0.04,
     knn_sets:tuple|None=None, # from `shapes_knn_sets` (None: no k-NN during training)
     augment=None, # `(x, y) -> (crops, y)` batch transform (None: `BatchMultiCrop(n_local=n_local)`)
+    dataset=None, # what `augment` gets, batch by batch (None: `steps // epochs · batch_size` Shapes images in [0, 1])
     seed:int=0,
     arch:str='esvit_swin_shapes',
     **fit_kwargs, # any other `fit` argument
@@ -161,7 +162,7 @@ def pretrain_shapes(
     "EsViT (V or V+R) pretraining of a tiny Swin on Shapes; returns the engine's trainer."
     model = shapes_esvit(region, out_dim, teacher_temp, seed, arch)
     spe = steps // epochs
-    dl = DataLoader(Shapes(spe * batch_size, 32, 'train', normalize=False, seed=3), batch_size, shuffle=True, drop_last=True)
+    dl = DataLoader(dataset if dataset is not None else Shapes(spe * batch_size, 32, 'train', normalize=False, seed=3), batch_size, shuffle=True, drop_last=True)
     sched = EsViTSchedule(epochs, spe, momentum=momentum, teacher_temp=(teacher_temp, teacher_temp), teacher_temp_warmup_epochs=0,
                           freeze_last_layer=0.1 * epochs)
     ev = (lambda tr: {'knn': knn_eval(tr.model.teacher.backbone, *knn_sets, ks=(20,))[20][0]}) if knn_sets else (lambda tr: {})

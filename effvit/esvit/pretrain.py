@@ -160,12 +160,16 @@ class BatchMultiCrop(nn.Module):
         if sol_p > 0: x = torch.where(coin(sol_p) & (x >= 0.5), 1 - x, x)
         return (x - self.mean) / self.std
 
+    def source(self, x:torch.Tensor) -> torch.Tensor:
+        "The images a view is cut from: the batch itself. A hook, called once per view: a subclass may vary them."
+        if x.ndim != 4 or x.shape[1] != 3: raise ValueError(f'BatchMultiCrop needs (B, 3, H, W) images in [0, 1], got {tuple(x.shape)}')
+        return x
+
     def forward(self, x:torch.Tensor, y=None):
         if x.dtype == torch.uint8: x = x.float() / 255
-        if x.ndim != 4 or x.shape[1] != 3: raise ValueError(f'BatchMultiCrop needs (B, 3, H, W) images in [0, 1], got {tuple(x.shape)}')
         g, l = (self.global_size, self.global_scale), (self.local_size, self.local_scale)
-        crops = [self.view(x, *g, self.blur_p[0], self.solarize_p[0]), self.view(x, *g, self.blur_p[1], self.solarize_p[1])]
-        crops += [self.view(x, *l, self.blur_p[2], self.solarize_p[2]) for _ in range(self.n_local)]
+        crops = [self.view(self.source(x), *g, self.blur_p[0], self.solarize_p[0]), self.view(self.source(x), *g, self.blur_p[1], self.solarize_p[1])]
+        crops += [self.view(self.source(x), *l, self.blur_p[2], self.solarize_p[2]) for _ in range(self.n_local)]
         return crops if y is None else (crops, y)
 
 # %% ../../nbs/32_esvit_pretrain.ipynb #c61ab372
