@@ -262,8 +262,10 @@ def _act_zipped(self:AViT, x:torch.Tensor, stats:bool=True, cls_only:bool=False)
             w = torch.where(cont[cls_rows], h[cls_rows], R_cls)
             cls_acc.index_add_(0, ids[cls_rows] // N, w[:, None] * y[cls_rows])
         if bool(cont.all()): z = y; continue                                   # nobody halted: same pack
-        out, keep = (~cont).nonzero()[:, 0], cont.nonzero()[:, 0]
-        if not cls_only: done.append((ids[out], s.acc[out]) + ((s.rho[out], s.depth[out]) if stats else ()))   # halted tokens leave
+        keep = cont.nonzero()[:, 0]
+        if not cls_only:                                                       # halted tokens leave with their results
+            out = (~cont).nonzero()[:, 0]
+            done.append((ids[out], s.acc[out]) + ((s.rho[out], s.depth[out]) if stats else ()))
         if not len(keep): break
         img = ids[keep] // N                                                   # image of every survivor
         rank = torch.empty(B, dtype=torch.long, device=x.device)
