@@ -406,6 +406,7 @@ def shapes_octic(
     path = cache_dir() / f'{arch}_{"quick" if quick else "full"}_{key}.safetensors'
     if not path.exists():
         t0 = time.time()
+        seed_everything(SHAPES_RECIPE['seed'])                 # the initial weights too: not whatever ran before in this process
         tr = train_shapes(timm.create_model(arch), quick=quick, progress=False, **overrides)
         save_state(path, dict(model=tr.model.state_dict(), history={**tr.history, 'train_minutes': (time.time() - t0) / 60}))
     st = load_state(path)
