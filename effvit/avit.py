@@ -27,8 +27,8 @@ from .train import register_demo, shapes_baseline, train_shapes
 
 # %% auto #0
 __all__ = ['MASK_BIAS', 'MODES', 'GATE_SCALE_SHAPES', 'GATE_CENTER_SHAPES', 'AVIT_SHAPES_RECIPE', 'AVIT_SHAPES_QUICK',
-           'AVIT_RECIPE', 'ACTState', 'act_init', 'act_step', 'masked_block', 'Bucket', 'TokenPack', 'zipped_block',
-           'AViTOutput', 'AViT', 'checkpoint_filter_fn', 'gate_from_filename', 'avit_tiny_patch16_224',
+           'AVIT_RECIPE', 'ACTState', 'act_init', 'act_weight', 'act_step', 'masked_block', 'Bucket', 'TokenPack',
+           'zipped_block', 'AViTOutput', 'AViT', 'checkpoint_filter_fn', 'gate_from_filename', 'avit_tiny_patch16_224',
            'avit_small_patch16_224', 'avit_shapes', 'avit_flops', 'calibrate_gate_center', 'halting_prior',
            'AViTCriterion', 'avit_evaluate', 'permute_residual_channels', 'rank_halting_channels', 'avit_from_vit',
            'finetune_avit_shapes', 'shapes_demo', 'depth_grid', 'show_depth_maps', 'plot_halting', 'avit_setup']
@@ -53,6 +53,15 @@ def act_init(
     return ACTState(z, torch.ones_like(z), z, torch.ones(shape, dtype=torch.long, device=like.device),
                     like.new_zeros((*shape, dim)))
 
+def act_weight(
+    stop:torch.Tensor, # (...) bool, tokens halting at this block
+    cont:torch.Tensor, # (...) bool, tokens continuing past it
+    R:torch.Tensor, # (...) remainders before this block
+    h:torch.Tensor, # (...) halting scores of this block
+) -> torch.Tensor:
+    "The weight of this block's state in the mean-field output: R at the halt, h while running, 0 once halted."
+    return torch.where(stop, R, torch.where(cont, h, torch.zeros_like(h)))
+
 def act_step(
     s:ACTState,
     y:torch.Tensor, # (..., C) token states after this block
@@ -66,8 +75,7 @@ def act_step(
     cont = ~stop if active is None else active & ~stop                   # continuing: weight h
     acc = rho = depth = None
     if s.acc is not None:
-        w = torch.where(stop, s.R, torch.where(cont, h, torch.zeros_like(h)))
-        acc = torch.addcmul(s.acc, w[..., None], y)                      # acc + w·y
+        acc = torch.addcmul(s.acc, act_weight(stop, cont, s.R, h)[..., None], y)   # acc + w·y
     if s.rho is not None: rho = s.rho + (1 if active is None else active.to(s.rho.dtype)) + s.R * stop   # +1 per block run, + R at the halt
     if s.depth is not None: depth = s.depth + cont
     R = torch.where(cont, s.R - h, s.R)
@@ -259,7 +267,8 @@ def _act_zipped(self:AViT, x:torch.Tensor, stats:bool=True, cls_only:bool=False)
         R_cls = s.R[cls_rows] if cls_only else None
         s, cont = act_step(s, y, h, None, self.eps)
         if cls_only:                                                           # act_step's weight, for the class rows only
-            w = torch.where(cont[cls_rows], h[cls_rows], R_cls)
+            cc = cont[cls_rows]
+            w = act_weight(~cc, cc, R_cls, h[cls_rows])
             cls_acc.index_add_(0, ids[cls_rows] // N, w[:, None] * y[cls_rows])
         if bool(cont.all()): z = y; continue                                   # nobody halted: same pack
         keep = cont.nonzero()[:, 0]
