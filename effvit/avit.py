@@ -5,7 +5,8 @@
 # %% ../nbs/50_avit.ipynb #eccc0bb7
 from __future__ import annotations
 
-import argparse, math, re, time
+import argparse, itertools, math, re, time
+from functools import cached_property
 from pathlib import Path
 from typing import NamedTuple, Sequence
 
@@ -28,20 +29,21 @@ from .train import register_demo, shapes_baseline, train_shapes
 # %% auto #0
 __all__ = ['MASK_BIAS', 'MODES', 'GATE_SCALE_SHAPES', 'GATE_CENTER_SHAPES', 'AVIT_SHAPES_RECIPE', 'AVIT_SHAPES_QUICK',
            'AVIT_RECIPE', 'ACTState', 'act_init', 'act_weight', 'act_step', 'masked_block', 'Bucket', 'TokenPack',
-           'zipped_block', 'AViTOutput', 'AViT', 'checkpoint_filter_fn', 'gate_from_filename', 'avit_tiny_patch16_224',
-           'avit_small_patch16_224', 'avit_shapes', 'avit_flops', 'calibrate_gate_center', 'halting_prior',
-           'AViTCriterion', 'avit_evaluate', 'permute_residual_channels', 'rank_halting_channels', 'avit_from_vit',
-           'finetune_avit_shapes', 'shapes_demo', 'depth_grid', 'show_depth_maps', 'plot_halting', 'avit_setup']
+           'zip_order', 'zipped_block', 'AViTOutput', 'AViT', 'checkpoint_filter_fn', 'gate_from_filename',
+           'avit_tiny_patch16_224', 'avit_small_patch16_224', 'avit_shapes', 'avit_flops', 'calibrate_gate_center',
+           'halting_prior', 'AViTCriterion', 'avit_evaluate', 'permute_residual_channels', 'rank_halting_channels',
+           'avit_from_vit', 'finetune_avit_shapes', 'shapes_demo', 'depth_grid', 'show_depth_maps', 'plot_halting',
+           'avit_setup']
 
 # %% ../nbs/50_avit.ipynb #2d55dcbc
 class ACTState(NamedTuple):
     "Per-token ACT bookkeeping; the fields share one token layout, `(B, N)` or packed `(ΣK,)`."
     c: torch.Tensor      # cumulative halting score Σ h
-    R: torch.Tensor      # remainder 1 - Σ h over the blocks before this one
+    R: torch.Tensor|None      # remainder 1 - Σ h over the blocks before this one
     rho: torch.Tensor|None    # ponder cost so far (blocks run + remainder once halted)
     depth: torch.Tensor|None  # blocks run (int64, the official counter: starts at 1)
     acc: torch.Tensor|None    # mean-field output Σ w_l t_l, one more trailing dim C
-    # (rho, depth, acc may be None: not tracked, e.g. at inference, which needs c and R only)
+    # (R, rho, depth, acc may be None: not tracked; a token that is not read out needs only c, to know when it halts)
 
 def act_init(
     shape:Sequence[int], # token layout, e.g. (B, N)
@@ -78,7 +80,7 @@ def act_step(
         acc = torch.addcmul(s.acc, act_weight(stop, cont, s.R, h)[..., None], y)   # acc + w·y
     if s.rho is not None: rho = s.rho + (1 if active is None else active.to(s.rho.dtype)) + s.R * stop   # +1 per block run, + R at the halt
     if s.depth is not None: depth = s.depth + cont
-    R = torch.where(cont, s.R - h, s.R)
+    R = None if s.R is None else torch.where(cont, s.R - h, s.R)
     return ACTState(c, R, rho, depth, acc), cont
 
 # %% ../nbs/50_avit.ipynb #6bd849b7
@@ -109,26 +111,41 @@ class Bucket(NamedTuple):
 class TokenPack:
     "Packed running tokens, image by image, and their padded attention buckets."
     def __init__(self,
-        sample:torch.Tensor, # (ΣK,) image index of every packed token; the tokens of an image are contiguous
+        lengths:Sequence[int], # running tokens K of each packed image, in packed order
+        images:Sequence[int], # the batch index of each packed image
         batch_size:int, # B
         max_waste:float=0., # a new bucket starts at an image shorter than (1 - max_waste) x the bucket's longest
+        device:torch.device|str|None=None, # where the index tensors live
     ):
         if not 0 <= max_waste <= 1: raise ValueError(f'max_waste must be in [0, 1], got {max_waste}')
-        self.sample, self.B, self.buckets = sample, batch_size, []
-        _, counts = torch.unique_consecutive(sample, return_counts=True)      # K of every image, in packed order
-        ks, i, row = counts.tolist(), 0, 0
+        if len(lengths) != len(images): raise ValueError(f'{len(lengths)} lengths for {len(images)} images')
+        self.lengths, self.images, self.B, self.device, self.buckets = list(lengths), list(images), batch_size, device, []
+        ks, i, row = self.lengths, 0, 0
         while i < len(ks):
             K, j = ks[i], i
             while j < len(ks) and (1 - max_waste) * K <= ks[j] <= K: j += 1
-            c, n_tok = counts[i:j], sum(ks[i:j])
-            rows = bias = None
+            n_tok, rows, bias = sum(ks[i:j]), None, None
             if min(ks[i:j]) < K:
-                img = torch.repeat_interleave(torch.arange(j - i, device=c.device), c)        # (n_tok,) image in bucket
-                slot = torch.arange(n_tok, device=c.device) - (c.cumsum(0) - c)[img]         # position within its image
+                c = torch.tensor(ks[i:j], device=device)                                  # (n,) lengths in the bucket
+                img = torch.repeat_interleave(torch.arange(j - i, device=device), c)       # (n_tok,) image in bucket
+                slot = torch.arange(n_tok, device=device) - (c.cumsum(0) - c)[img]        # position within its image
                 rows = img * K + slot
-                bias = (torch.arange(K, device=c.device)[None] >= c[:, None])[:, None, None, :].float() * MASK_BIAS   # (n, 1, 1, K)
+                bias = (torch.arange(K, device=device)[None] >= c[:, None])[:, None, None, :].float() * MASK_BIAS   # (n, 1, 1, K)
             self.buckets.append(Bucket(row, row + n_tok, j - i, K, rows, bias))
             i, row = j, row + n_tok
+
+    @classmethod
+    def from_sample(cls,
+        sample:torch.Tensor, # (ΣK,) image index of every packed token; the tokens of an image are contiguous
+        batch_size:int, max_waste:float=0.,
+    ) -> TokenPack:
+        images, counts = torch.unique_consecutive(sample, return_counts=True)
+        return cls(counts.tolist(), images.tolist(), batch_size, max_waste, sample.device)
+
+    @cached_property
+    def sample(self) -> torch.Tensor:
+        "(ΣK,) the image index of every packed token (per-sample drop-path needs it)."
+        return torch.repeat_interleave(torch.tensor(self.images, device=self.device), torch.tensor(self.lengths, device=self.device))
 
     def pad(self, x:torch.Tensor, b:Bucket) -> torch.Tensor:
         "The rows of bucket `b` of packed x (ΣK, C) -> (n, K, C), zeros in the padding."
@@ -140,6 +157,23 @@ class TokenPack:
         "(n, K, C) -> the bucket's packed rows (end - start, C)."
         y = y.reshape(b.n * b.K, -1)
         return y if b.rows is None else y[b.rows]
+
+# %% ../nbs/50_avit.ipynb #b8e2f3a1
+def zip_order(
+    cont:torch.Tensor, # (ΣK,) bool: the packed rows that keep running
+    lengths:list[int], # rows of each packed image, in packed order
+) -> tuple[torch.Tensor|None, list[int], list[int]]:
+    "Plan a zip: (surviving rows grouped longest image first, or None if all run on; new image order, indices into `lengths`; new lengths)."
+    ends = torch.tensor(list(itertools.accumulate(lengths)), device=cont.device) - 1
+    kept = cont.cumsum(0)[ends].tolist()                                      # survivors up to each image's last row
+    new = [k - j for j, k in zip([0, *kept[:-1]], kept)]
+    if new == lengths: return None, list(range(len(lengths))), lengths
+    order = sorted((i for i, k in enumerate(new) if k), key=lambda i: -new[i])   # longest first; emptied images leave
+    keep = cont.nonzero()[:, 0]                                                # (ΣK',) surviving rows, in packed order
+    if order != sorted(order):                                                 # an image overtook another: move its rows
+        off = [0, *itertools.accumulate(new)]
+        keep = torch.cat([keep[off[i]:off[i + 1]] for i in order])
+    return keep, order, [new[i] for i in order]
 
 # %% ../nbs/50_avit.ipynb #440852f4
 def _drop_path(x:torch.Tensor, dp:nn.Module, pack:TokenPack) -> torch.Tensor:
@@ -254,37 +288,36 @@ def _act_zipped(self:AViT, x:torch.Tensor, stats:bool=True, cls_only:bool=False)
     "Zipped execution: each block computes only the tokens still running. x: (B, N, C)."
     B, N, C = x.shape
     L = len(self.blocks)
-    ids = torch.arange(B * N, device=x.device)                                 # (ΣK,) flat id b·N + n of each running token
     z = x.reshape(B * N, C)                                                    # (ΣK, C) packed, image by image
-    s = act_init((B * N,), C, x)
-    if cls_only: s, cls_acc, cls_rows = s._replace(rho=None, depth=None, acc=None), x.new_zeros(B, C), ids[::N]   # class rows
-    pack, done, hs = TokenPack(ids // N, B, self.bucket_waste), [], []
+    lens, imgs = [N] * B, list(range(B))                                       # running tokens and batch index of each packed image
+    ids = torch.arange(B * N, device=x.device)                                 # (ΣK,) flat id b·N + n of each running token
+    if cls_only:              # every row needs only its summed score c; the class tokens also keep R and acc, per image
+        s, cls, alive = ACTState(x.new_zeros(B * N), None, None, None, None), act_init((B,), C, x)._replace(rho=None, depth=None), imgs
+    else: s = act_init((B * N,), C, x)
+    done, hs = [], []
     for l, blk in enumerate(self.blocks):
-        y = zipped_block(blk, z, pack)                                         # (ΣK, C)
+        y = zipped_block(blk, z, TokenPack(lens, imgs, B, self.bucket_waste, x.device))   # (ΣK, C)
         h = self.halting_score(y)                                              # (ΣK,)
         if stats: hs.append((torch.full_like(ids, l), ids, h))
         if l == L - 1: h = torch.ones_like(h)
-        R_cls = s.R[cls_rows] if cls_only else None
+        if cls_only:                                                           # the full ACT step, for the class rows only
+            first = dict(zip(imgs, itertools.accumulate([0, *lens[:-1]])))    # an image's first row: its class token, while it runs
+            rows, b = (torch.tensor(v, dtype=torch.long, device=x.device) for v in ([first[i] for i in alive], alive))
+            sc, cc = act_step(ACTState(s.c[rows], cls.R[b], None, None, cls.acc[b]), y[rows], h[rows], None, self.eps)
+            cls.R[b], cls.acc[b] = sc.R, sc.acc
+            alive = [i for i, k in zip(alive, cc.tolist()) if k]
+            if not alive: break                                                # every class token has halted: the logits are known
         s, cont = act_step(s, y, h, None, self.eps)
-        if cls_only:                                                           # act_step's weight, for the class rows only
-            cc = cont[cls_rows]
-            w = act_weight(~cc, cc, R_cls, h[cls_rows])
-            cls_acc.index_add_(0, ids[cls_rows] // N, w[:, None] * y[cls_rows])
-        if bool(cont.all()): z = y; continue                                   # nobody halted: same pack
-        keep = cont.nonzero()[:, 0]
+        keep, order, new = zip_order(cont, lens)
+        if keep is None: z = y; continue                                       # nobody halted: same pack
         if not cls_only:                                                       # halted tokens leave with their results
             out = (~cont).nonzero()[:, 0]
             done.append((ids[out], s.acc[out]) + ((s.rho[out], s.depth[out]) if stats else ()))
         if not len(keep): break
-        img = ids[keep] // N                                                   # image of every survivor
-        rank = torch.empty(B, dtype=torch.long, device=x.device)
-        rank[torch.bincount(img, minlength=B).argsort(descending=True, stable=True)] = torch.arange(B, device=x.device)
-        keep = keep[torch.sort(rank[img], stable=True).indices]               # longest images first
+        lens, imgs = new, [imgs[i] for i in order]
         ids, z = ids[keep], y.index_select(0, keep)                            # (ΣK',) (ΣK', C): the zip
         s = ACTState(*(None if t is None else t.index_select(0, keep) for t in s))
-        pack = TokenPack(ids // N, B, self.bucket_waste)
-        if cls_only: cls_rows = (ids % N == 0).nonzero()[:, 0]
-    if cls_only: return cls_acc[:, None], None                                 # (B, 1, C): what a 'token'-pooled head reads
+    if cls_only: return cls.acc[:, None], None                                 # (B, 1, C): what a 'token'-pooled head reads
     idx, acc, *rest = (torch.cat(t) for t in zip(*done))                       # every token halted exactly once
     acc = x.new_zeros(B * N, C).index_put((idx,), acc).reshape(B, N, C)
     if not stats: return acc, None
