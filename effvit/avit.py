@@ -139,6 +139,7 @@ class TokenPack:
         sample:torch.Tensor, # (ΣK,) image index of every packed token; the tokens of an image are contiguous
         batch_size:int, max_waste:float=0.,
     ) -> TokenPack:
+        "The pack whose tokens belong to the images `sample` lists, in that order."
         images, counts = torch.unique_consecutive(sample, return_counts=True)
         return cls(counts.tolist(), images.tolist(), batch_size, max_waste, sample.device)
 
@@ -292,7 +293,7 @@ def _act_zipped(self:AViT, x:torch.Tensor, stats:bool=True, cls_only:bool=False)
     lens, imgs = [N] * B, list(range(B))                                       # running tokens and batch index of each packed image
     ids = torch.arange(B * N, device=x.device)                                 # (ΣK,) flat id b·N + n of each running token
     if cls_only:              # every row needs only its summed score c; the class tokens also keep R and acc, per image
-        s, cls, alive = ACTState(x.new_zeros(B * N), None, None, None, None), act_init((B,), C, x)._replace(rho=None, depth=None), imgs
+        s, cls, alive = ACTState(x.new_zeros(B * N), None, None, None, None), act_init((B,), C, x)._replace(rho=None, depth=None), list(imgs)
     else: s = act_init((B * N,), C, x)
     done, hs = [], []
     for l, blk in enumerate(self.blocks):
