@@ -16,7 +16,7 @@ import torch.nn as nn
 import torch.nn.functional as F
 import timm
 from timm.data import IMAGENET_DEFAULT_MEAN, IMAGENET_DEFAULT_STD
-from timm.layers import Attention, DropPath
+from timm.layers import Attention, DropPath, LayerScale, Mlp
 from timm.models import build_model_with_cfg, generate_default_cfgs
 from timm.models.vision_transformer import Block, VisionTransformer
 from timm.models.vision_transformer import checkpoint_filter_fn as vit_checkpoint_filter_fn
@@ -184,10 +184,28 @@ def _drop_path(x:torch.Tensor, dp:nn.Module, pack:TokenPack) -> torch.Tensor:
     if dp.scale_by_keep: keep = keep / (1 - dp.drop_prob)
     return x * keep[pack.sample, None]
 
+def _linear_residual_(z:torch.Tensor, x:torch.Tensor, lin:nn.Linear, ls:nn.Module) -> torch.Tensor:
+    "z += ls(lin(x)) in place, the product accumulating straight onto z (inference only)."
+    w, b = lin.weight, lin.bias
+    if isinstance(ls, LayerScale): w, b = w * ls.gamma[:, None], (None if b is None else b * ls.gamma)
+    elif not isinstance(ls, nn.Identity): return z.add_(ls(lin(x)))
+    z.addmm_(x, w.t())                                                         # (ΣK, C) += (ΣK, Cin) @ (Cin, C)
+    return z if b is None else z.add_(b)
+
+def _mlp_residual_(z:torch.Tensor, blk:Block) -> torch.Tensor:
+    "z += ls2(mlp(norm2(z))) in place, with the GELU in place (inference only)."
+    m = blk.mlp
+    if type(m) is not Mlp or not isinstance(m.fc1, nn.Linear) or not isinstance(m.act, nn.GELU):
+        return z.add_(blk.ls2(m(blk.norm2(z))))                                # another MLP: only the residual add in place
+    h = m.fc1(blk.norm2(z))                                                    # (ΣK, hidden)
+    torch.ops.aten.gelu_(h, approximate=m.act.approximate)
+    return _linear_residual_(z, m.norm(h), m.fc2, blk.ls2)
+
 def zipped_block(
     blk:Block, # a timm ViT block
     z:torch.Tensor, # (ΣK, C) packed states of the running tokens
     pack:TokenPack, # their images and attention buckets
+    inplace:bool=False, # inference: add the residual branches into z itself and return it (ignored under autograd, in training and while traced)
 ) -> torch.Tensor:
     "One block on the running tokens only; returns (ΣK, C)."
     a, H, D = blk.attn, blk.attn.num_heads, blk.attn.head_dim
@@ -200,6 +218,8 @@ def zipped_block(
         o = F.scaled_dot_product_attention(q, k, v, attn_mask=b.bias, dropout_p=p).transpose(1, 2)   # (n, K, H, D)
         if b.rows is None: x[b.start:b.end].view(b.n, b.K, H, D).copy_(o)   # one copy, no cat
         else: x[b.start:b.end] = pack.unpad(o.reshape(b.n, b.K, -1), b)       # padded bucket: its real rows
+    if inplace and not (torch.is_grad_enabled() or blk.training or torch.jit.is_tracing()):   # (fvcore counts no in-place products)
+        return _mlp_residual_(_linear_residual_(z, a.norm(x), a.proj, blk.ls1), blk)
     z = z + _drop_path(blk.ls1(a.proj_drop(a.proj(a.norm(x)))), blk.drop_path1, pack)
     return z + _drop_path(blk.ls2(blk.mlp(blk.norm2(z))), blk.drop_path2, pack)
 
@@ -289,7 +309,8 @@ def _act_zipped(self:AViT, x:torch.Tensor, stats:bool=True, cls_only:bool=False)
     "Zipped execution: each block computes only the tokens still running. x: (B, N, C)."
     B, N, C = x.shape
     L = len(self.blocks)
-    z = x.reshape(B * N, C)                                                    # (ΣK, C) packed, image by image
+    z = x.reshape(B * N, C)                                                    # (ΣK, C) packed, image by image (x is _act's own)
+    inplace = not (torch.is_grad_enabled() or self.training)                   # inference: blocks update z in place
     lens, imgs = [N] * B, list(range(B))                                       # running tokens and batch index of each packed image
     ids = torch.arange(B * N, device=x.device)                                 # (ΣK,) flat id b·N + n of each running token
     if cls_only:              # every row needs only its summed score c; the class tokens also keep R and acc, per image
@@ -297,7 +318,7 @@ def _act_zipped(self:AViT, x:torch.Tensor, stats:bool=True, cls_only:bool=False)
     else: s = act_init((B * N,), C, x)
     done, hs = [], []
     for l, blk in enumerate(self.blocks):
-        y = zipped_block(blk, z, TokenPack(lens, imgs, B, self.bucket_waste, x.device))   # (ΣK, C)
+        y = zipped_block(blk, z, TokenPack(lens, imgs, B, self.bucket_waste, x.device), inplace)   # (ΣK, C)
         h = self.halting_score(y)                                              # (ΣK,)
         if stats: hs.append((torch.full_like(ids, l), ids, h))
         if l == L - 1: h = torch.ones_like(h)
