@@ -309,8 +309,8 @@ def _act_zipped(self:AViT, x:torch.Tensor, stats:bool=True, cls_only:bool=False)
     "Zipped execution: each block computes only the tokens still running. x: (B, N, C)."
     B, N, C = x.shape
     L = len(self.blocks)
-    z = x.reshape(B * N, C)                                                    # (ΣK, C) packed, image by image (x is _act's own)
-    inplace = not (torch.is_grad_enabled() or self.training)                   # inference: blocks update z in place
+    z = x.reshape(B * N, C)                                                    # (ΣK, C) packed, image by image (x is _act's own,
+                                                                               #   so blocks may update it in place in inference)
     lens, imgs = [N] * B, list(range(B))                                       # running tokens and batch index of each packed image
     ids = torch.arange(B * N, device=x.device)                                 # (ΣK,) flat id b·N + n of each running token
     if cls_only:              # every row needs only its summed score c; the class tokens also keep R and acc, per image
@@ -318,7 +318,7 @@ def _act_zipped(self:AViT, x:torch.Tensor, stats:bool=True, cls_only:bool=False)
     else: s = act_init((B * N,), C, x)
     done, hs = [], []
     for l, blk in enumerate(self.blocks):
-        y = zipped_block(blk, z, TokenPack(lens, imgs, B, self.bucket_waste, x.device), inplace)   # (ΣK, C)
+        y = zipped_block(blk, z, TokenPack(lens, imgs, B, self.bucket_waste, x.device), inplace=True)   # (ΣK, C)
         h = self.halting_score(y)                                              # (ΣK,)
         if stats: hs.append((torch.full_like(ids, l), ids, h))
         if l == L - 1: h = torch.ones_like(h)
