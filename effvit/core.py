@@ -23,7 +23,7 @@ from timm.models import _registry as timm_registry
 # %% auto #0
 __all__ = ['EXTRA_FLOP_HANDLES', 'ELEMENTWISE_OPS', 'CHECKPOINT_FORMAT', 'STATE_DICT_KEYS', 'default_device', 'seed_everything',
            'count_params', 'sdpa_flop_jit', 'baddbmm_flop_jit', 'FlopCount', 'eval_mode', 'count_flops', 'Timing',
-           'latency', 'throughput', 'SpeedComparison', 'compare_speed', 'timm_own_models', 'register_model',
+           'latency', 'throughput', 'SpeedComparison', 'compare_speed', 'FnModule', 'timm_own_models', 'register_model',
            'effvit_models', 'save_state', 'load_state', 'CheckpointError', 'read_checkpoint', 'unwrap_state_dict',
            'load_checkpoint']
 
@@ -299,6 +299,12 @@ def compare_speed(
             times[j].append(time.perf_counter() - t0)
     names = names or (type(model_a).__name__, type(model_b).__name__)
     return SpeedComparison(Timing(names[0], ia[0].shape[0], times[0]), Timing(names[1], ib[0].shape[0], times[1]))
+
+# %% ../nbs/00_core.ipynb #7f7dd58c
+class FnModule(nn.Module):
+    "A function as a module, for `latency` and `compare_speed`; modules it calls are not registered, so set their mode yourself."
+    def __init__(self, fn:Callable): super().__init__(); self.fn = fn
+    def forward(self, *xs): return self.fn(*xs)
 
 # %% ../nbs/00_core.ipynb #3c3b627f
 _EFFVIT_MODELS: dict[str, Callable] = {}
