@@ -5,7 +5,9 @@
 # %% ../../nbs/11_octic_layers.ipynb #7a8450d3
 from __future__ import annotations
 
-import math, threading
+import ctypes, hashlib, math, os, platform, shutil, subprocess, tempfile, threading, warnings
+from contextlib import contextmanager
+from pathlib import Path
 from typing import Callable, Sequence
 
 import torch
@@ -15,13 +17,15 @@ from timm.layers import DropPath, trunc_normal_
 
 from ..data import d8_act
 from .group import D8, A1, A2, B1, B2, E, ISOTYPIC, ISO_TO_REG, act_tokens
+from ..train import cache_dir
 
 # %% auto #0
 __all__ = ['from_flat', 'to_flat', 'to_five', 'from_five', 'act_iso', 'act_octic', 'check_equivariance', 'iso_action',
            'octic_action', 'image_action', 'octic_input', 'octic_linear', 'OcticLinear', 'workspace', 'clear_workspace',
-           'octic_layer_norm_ref', 'OcticLayerNorm', 'octic_gelu_planes', 'planes_from', 'planes_to', 'OcticGELU',
-           'OcticMlp', 'OcticAttention', 'OcticLayerScale', 'OcticBlock', 'unfold_quadrant', 'OcticPatchEmbed',
-           'OcticPosEmbed', 'prepend_invariant_tokens', 'power_spectrum']
+           'build_kernels', 'octic_kernels', 'fused_kernels', 'fused_layer_norm', 'fused_gelu_planes_', 'pack_heads',
+           'unpack_heads', 'octic_layer_norm_ref', 'OcticLayerNorm', 'octic_gelu_planes', 'planes_from', 'planes_to',
+           'OcticGELU', 'OcticMlp', 'OcticAttention', 'OcticLayerScale', 'OcticBlock', 'unfold_quadrant',
+           'OcticPatchEmbed', 'OcticPosEmbed', 'prepend_invariant_tokens', 'power_spectrum']
 
 # %% ../../nbs/11_octic_layers.ipynb #dd0bc364
 def from_flat(x:torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
@@ -196,6 +200,220 @@ def clear_workspace():
     "Release this thread's scratch buffers."
     _WORKSPACE.bufs.clear()
 
+# %% ../../nbs/11_octic_layers.ipynb #e01f967a
+_KERNEL_SOURCE = r'''
+/* effvit fused CPU kernels for the octic layers (float32, contiguous unless said otherwise).
+   GCC/Clang vector extensions: 16 lanes, one AVX-512 register or two AVX2 ones, whatever -march=native offers. */
+#include <math.h>
+#include <stdint.h>
+#include <string.h>
+
+#define VL 16
+typedef float vf __attribute__((vector_size(4 * VL)));
+typedef int32_t vi __attribute__((vector_size(4 * VL)));
+typedef float vfu __attribute__((vector_size(4 * VL), aligned(4)));      /* for unaligned loads and stores */
+
+static inline vf vsel(vi m, vf a, vf b) { return (vf)(((vi)a & m) | ((vi)b & ~m)); }
+
+static inline vf exp_neg(vf x) {       /* exp(x) for x <= 0, exactly 0 below -80 (no subnormals): Cephes expf */
+    vi under = x < -80.0f;
+    x = vsel(under, (vf){} - 80.0f, x);
+    vf y = x * 1.44269504088896341f + 12582912.0f;                   /* n = round(x log2 e) sits in y's low bits */
+    vf n = y - 12582912.0f;
+    vf r = x - n * 0.693359375f + n * 2.12194440e-4f;                /* x - n ln 2 in two parts */
+    vf p = r * 1.9875691500e-4f + 1.3981999507e-3f;
+    p = p * r + 8.3334519073e-3f; p = p * r + 4.1665795894e-2f; p = p * r + 1.6666665459e-1f; p = p * r + 5.0000001201e-1f;
+    p = p * r * r + r + 1.0f;
+    vf two_n = (vf)(((vi)y - 0x4B400000 + 127) << 23);
+    return (vf)((vi)(p * two_n) & ~under);
+}
+
+static inline vf gelu(vf x) {          /* exact-erf GELU; erfc from Numerical Recipes' erfcc (relative error < 1.2e-7) */
+    vf z = (vf)((vi)x & 0x7fffffff) * 0.70710678118654752f;
+    vf t = 1.0f / (z * 0.5f + 1.0f);
+    vf p = t * 0.17087277f - 0.82215223f;
+    p = p * t + 1.48851587f; p = p * t - 1.13520398f; p = p * t + 0.27886807f; p = p * t - 0.18628806f;
+    p = p * t + 0.09678418f; p = p * t + 0.37409196f; p = p * t + 1.00002368f; p = p * t - 1.26551223f;
+    vf c = t * exp_neg(p - z * z);                                     /* erfc(|x| / sqrt 2) */
+    return x * 0.5f * vsel(x >= 0.0f, 2.0f - c, c);
+}
+
+static inline void gelu_columns(float *h, int64_t L, int64_t j, const float *q, int n) {   /* VL columns from j, n valid */
+    vf x[8], g[8];
+    for (int i = 0; i < 8; i++) {
+        if (n == VL) x[i] = *(const vfu *)(h + i*L + j);
+        else { float b[VL] = {0}; for (int l = 0; l < n; l++) b[l] = h[i*L + j + l]; x[i] = *(vfu *)b; }
+    }
+    for (int k = 0; k < 8; k++) g[k] = x[0] * q[8*k];                /* regular coordinates: 8 independent chains */
+    for (int i = 1; i < 8; i++) for (int k = 0; k < 8; k++) g[k] += x[i] * q[8*k + i];
+    for (int k = 0; k < 8; k++) g[k] = gelu(g[k]);
+    for (int i = 0; i < 8; i++) x[i] = g[0] * q[i];                  /* back to isotypic coordinates */
+    for (int k = 1; k < 8; k++) for (int i = 0; i < 8; i++) x[i] += g[k] * q[8*k + i];
+    for (int i = 0; i < 8; i++) {
+        if (n == VL) *(vfu *)(h + i*L + j) = x[i];
+        else { float b[VL]; *(vfu *)b = x[i]; for (int l = 0; l < n; l++) h[i*L + j + l] = b[l]; }
+    }
+}
+
+/* h (8, L) in place: Q^T gelu(Q h), Q (8, 8) row-major */
+void octic_gelu_planes(float *h, const float *Q, int64_t L) {
+    float q[64]; for (int k = 0; k < 64; k++) q[k] = Q[k];
+    #pragma omp parallel for schedule(static)
+    for (int64_t j = 0; j < L; j += VL) gelu_columns(h, L, j, q, L - j < VL ? (int)(L - j) : VL);
+}
+
+/* a (4, M, C), e (2, M, 2C) -> za, ze: each plane centred on its own mean, all scaled by one shared inv_s / sqrt(v + eps) */
+void octic_layer_norm(const float *a, const float *e, const float *alpha_a, const float *alpha_e, const float *beta,
+                      float eps, float inv_s, float *za, float *ze, int64_t M, int64_t C) {
+    #pragma omp parallel for schedule(static)
+    for (int64_t m = 0; m < M; m++) {
+        const float *row[6]; float *out[6]; int64_t len[6]; float mean[6], v = 0.0f;
+        for (int i = 0; i < 4; i++) { row[i] = a + (i*M + m) * C; out[i] = za + (i*M + m) * C; len[i] = C; }
+        for (int i = 0; i < 2; i++) { row[4+i] = e + (i*M + m) * 2*C; out[4+i] = ze + (i*M + m) * 2*C; len[4+i] = 2*C; }
+        for (int i = 0; i < 6; i++) {                                 /* two passes over a row that sits in L1 */
+            const float *x = row[i]; int64_t n = len[i]; float s = 0.0f, ss = 0.0f;
+            #pragma omp simd reduction(+:s)
+            for (int64_t k = 0; k < n; k++) s += x[k];
+            float mu = s / n; mean[i] = mu;
+            #pragma omp simd reduction(+:ss)
+            for (int64_t k = 0; k < n; k++) { float d = x[k] - mu; ss += d * d; }
+            v += (i < 4 ? 1.0f : 0.5f) * ss / n;                       /* E: the mean of its two components */
+        }
+        float inv = inv_s / sqrtf(v + eps);
+        for (int i = 0; i < 6; i++) {
+            const float *x = row[i], *w = i < 4 ? alpha_a + i*C : alpha_e; float *y = out[i], mu = mean[i];
+            if (i == 0) {
+                #pragma omp simd
+                for (int64_t k = 0; k < C; k++) y[k] = (x[k] - mu) * inv * w[k] + beta[k];
+            } else {
+                #pragma omp simd
+                for (int64_t k = 0; k < len[i]; k++) y[k] = (x[k] - mu) * inv * w[k];
+            }
+        }
+    }
+}
+
+/* qa (4, M, G c), qe (2, M, G 2c) -> heads (M, G, 8c), each head [A1|A2|B1|B2|E0|E1] */
+void octic_pack_heads(const float *qa, const float *qe, float *heads, int64_t M, int64_t G, int64_t c) {
+    #pragma omp parallel for schedule(static)
+    for (int64_t m = 0; m < M; m++)
+        for (int64_t g = 0; g < G; g++) {
+            float *dst = heads + (m*G + g) * 8*c;
+            for (int i = 0; i < 4; i++) memcpy(dst + i*c, qa + (i*M + m) * G*c + g*c, c * sizeof(float));
+            for (int k = 0; k < 2; k++) memcpy(dst + (4 + 2*k)*c, qe + (k*M + m) * G*2*c + g*2*c, 2*c * sizeof(float));
+        }
+}
+
+/* o (B, H, N, 8c) with strides (sb, sh, sn, 1) -> oa (4, B N, H c), oe (2, B N, H 2c) */
+void octic_unpack_heads(const float *o, float *oa, float *oe, int64_t B, int64_t H, int64_t N, int64_t c,
+                        int64_t sb, int64_t sh, int64_t sn) {
+    int64_t M = B * N;
+    #pragma omp parallel for schedule(static)
+    for (int64_t bn = 0; bn < M; bn++) {
+        int64_t b = bn / N, n = bn % N;
+        for (int64_t h = 0; h < H; h++) {
+            const float *src = o + b*sb + h*sh + n*sn;
+            for (int i = 0; i < 4; i++) memcpy(oa + (i*M + bn) * H*c + h*c, src + i*c, c * sizeof(float));
+            for (int k = 0; k < 2; k++) memcpy(oe + (k*M + bn) * H*2*c + h*2*c, src + (4 + 2*k)*c, 2*c * sizeof(float));
+        }
+    }
+}
+'''
+
+_KERNEL_FLAGS = ('-O3', '-march=native', '-fopenmp', '-fPIC', '-shared', '-ffp-contract=fast')
+_P, _F, _I = ctypes.c_void_p, ctypes.c_float, ctypes.c_int64
+_KERNEL_ARGS = {'octic_gelu_planes': (_P, _P, _I), 'octic_layer_norm': (_P,) * 5 + (_F, _F, _P, _P, _I, _I),
+                'octic_pack_heads': (_P, _P, _P, _I, _I, _I), 'octic_unpack_heads': (_P, _P, _P) + (_I,) * 7}
+_KERNELS = {'enabled': os.environ.get('EFFVIT_KERNELS', '1') != '0'}
+_Q = ISO_TO_REG.float().contiguous()                                             # (8, 8) isotypic -> regular
+
+def _cpu_id() -> str:
+    "What `-march=native` depends on: the CPU model and its feature flags."
+    try: lines = Path('/proc/cpuinfo').read_text().splitlines()
+    except OSError: return platform.processor() or platform.machine()
+    return '\n'.join([l for l in lines if l.startswith(('model name', 'flags'))][:2])
+
+def build_kernels(
+    cache:Path|str|None=None, # the library's folder is `cache/kernels` (default: `cache_dir()`)
+) -> ctypes.CDLL:
+    "Compile the fused octic kernels with the system C compiler (`$CC`, default `cc`), cache the library, load it."
+    cc = os.environ.get('CC', 'cc')
+    key = hashlib.sha256('\0'.join([_KERNEL_SOURCE, cc, *_KERNEL_FLAGS, _cpu_id()]).encode()).hexdigest()[:16]
+    folder = Path(cache or cache_dir()) / 'kernels'
+    folder.mkdir(parents=True, exist_ok=True)
+    lib = folder / f'octic_{key}.so'
+    if not lib.exists():
+        with tempfile.TemporaryDirectory(dir=folder) as tmp:
+            c_file, so_file = Path(tmp) / 'octic.c', Path(tmp) / 'octic.so'
+            c_file.write_text(_KERNEL_SOURCE)
+            r = subprocess.run([cc, *_KERNEL_FLAGS, str(c_file), '-o', str(so_file), '-lm'], capture_output=True, text=True)
+            if r.returncode: raise RuntimeError(f'{cc} could not build the octic kernels (exit {r.returncode}):\n{r.stderr[-2000:]}')
+            os.replace(so_file, lib)                                            # atomic: concurrent builds end in one whole file
+    so = ctypes.CDLL(str(lib))
+    for name, args in _KERNEL_ARGS.items(): getattr(so, name).argtypes, getattr(so, name).restype = args, None
+    return so
+
+def octic_kernels() -> ctypes.CDLL|None:
+    "The fused kernels (built on first use), or None when turned off or when they cannot be built (warned once)."
+    if not _KERNELS['enabled']: return None
+    if 'lib' not in _KERNELS:
+        try: _KERNELS['lib'] = build_kernels()
+        except (OSError, RuntimeError) as err:                                    # no compiler is an OSError
+            warnings.warn(f'effvit: fused octic CPU kernels unavailable, using eager ops ({str(err)[:300]})')
+            _KERNELS['lib'] = None
+    return _KERNELS['lib']
+
+@contextmanager
+def fused_kernels(on:bool=True):
+    "Turn the fused CPU kernels on or off inside a `with` block (A/B timing, debugging)."
+    old, _KERNELS['enabled'] = _KERNELS['enabled'], on
+    try: yield
+    finally: _KERNELS['enabled'] = old
+
+def _kernel_ok(x:torch.Tensor) -> bool:
+    "The kernels serve float32 CPU inference outside autograd, tracing and autocast."
+    return (x.device.type == 'cpu' and x.dtype == torch.float32 and not torch.is_grad_enabled() and not _traced()
+            and not torch.is_autocast_enabled('cpu') and octic_kernels() is not None)
+
+def _check(**ts):
+    for name, t in ts.items():
+        if t.dtype != torch.float32 or t.device.type != 'cpu' or not t.is_contiguous():
+            raise ValueError(f'fused octic kernels take contiguous float32 CPU tensors; {name} is {t.dtype} on {t.device}, '
+                             f'contiguous={t.is_contiguous()}')
+
+def fused_layer_norm(a, e, alpha_a, alpha_e, beta, eps:float=1e-5, out:torch.Tensor|None=None) -> tuple:
+    "`octic_layer_norm_ref` in one pass per token: a (4, ..., C), e (2, ..., 2C); `out`: optional buffer for the A result."
+    a, e = a.contiguous(), e.contiguous()
+    alpha_a, alpha_e, beta = alpha_a.detach().contiguous(), alpha_e.detach().contiguous(), beta.detach().contiguous()
+    za, ze = out if out is not None else torch.empty_like(a), torch.empty_like(e)
+    _check(a=a, e=e, alpha_a=alpha_a, out=za)
+    C = a.shape[-1]
+    octic_kernels().octic_layer_norm(a.data_ptr(), e.data_ptr(), alpha_a.data_ptr(), alpha_e.data_ptr(), beta.data_ptr(),
+                                     eps, math.sqrt(8), za.data_ptr(), ze.data_ptr(), a[0].numel() // C, C)
+    return za, ze
+
+def fused_gelu_planes_(h:torch.Tensor) -> torch.Tensor:
+    "`octic_gelu_planes` in place on contiguous (8, ...) planes, reading and writing each value once."
+    _check(h=h)
+    octic_kernels().octic_gelu_planes(h.data_ptr(), _Q.data_ptr(), h[0].numel())
+    return h
+
+def pack_heads(qa, qe, heads) -> torch.Tensor:
+    "qa (4, M, G·c), qe (2, M, G·2c) -> heads (M, G, 8c), each head `[A1|A2|B1|B2|E0|E1]` (all contiguous)."
+    _check(qa=qa, qe=qe, heads=heads)
+    M, G, c = heads.shape[0], heads.shape[1], heads.shape[2] // 8
+    octic_kernels().octic_pack_heads(qa.data_ptr(), qe.data_ptr(), heads.data_ptr(), M, G, c)
+    return heads
+
+def unpack_heads(o, oa, oe) -> tuple:
+    "Attention output o (B, H, N, 8c) with any strides but a unit last one -> oa (4, B·N, H·c), oe (2, B·N, H·2c)."
+    if o.stride(-1) != 1: o = o.contiguous()
+    _check(oa=oa, oe=oe)
+    B, H, N, hd = o.shape
+    octic_kernels().octic_unpack_heads(o.data_ptr(), oa.data_ptr(), oe.data_ptr(), B, H, N, hd // 8, *o.stride()[:3])
+    return oa, oe
+
+
 # %% ../../nbs/11_octic_layers.ipynb #341f43fb
 _SQRT2_4 = math.sqrt(2) / 4
 
@@ -246,13 +464,12 @@ class OcticLayerNorm(nn.Module):
         "`ws`: write into the inference workspace (for callers that consume the result right away)."
         if not _fast_ok(a): return octic_layer_norm_ref(a, e, self.alpha_a, self.alpha_e, self.beta, self.eps)
         out = workspace('norm_a', a.shape, a) if ws else None
+        if _kernel_ok(a): return fused_layer_norm(a, e, self.alpha_a, self.alpha_e, self.beta, self.eps, out)
         return _octic_layer_norm_fast(a, e, self.alpha_a, self.alpha_e, self.beta, self.eps, out)
 
     def extra_repr(self): return f'{self.dim}, eps={self.eps}'
 
 # %% ../../nbs/11_octic_layers.ipynb #401d5f6b
-_Q = ISO_TO_REG.float()
-
 def octic_gelu_planes(h:torch.Tensor) -> torch.Tensor:
     "GELU through the regular basis on (8, ...) planes (A1, A2, B1, B2, x4, x5, x6, x7)."
     Q = _Q.to(h)
@@ -312,7 +529,8 @@ class OcticMlp(nn.Module):
         he = torch.bmm(e2[None].expand(2, -1, -1), self.fc1.weight_e.view(2, Ch, 2 * C).transpose(1, 2),  # (2 copies, 2M, Ch):
                        out=None if h is None else h[4:].view(2, 2 * M, Ch))                 #   x4, x5 | x6, x7
         if self.fc1.bias is not None: ha[0] += self.fc1.bias
-        if h is not None:                                                        # one product each way, in place
+        if h is not None and _kernel_ok(h): fused_gelu_planes_(h)               # one pass, in place
+        elif h is not None:                                                      # one product each way, in place
             r = torch.mm(Q, h.view(8, -1), out=workspace('regular', (8, M * Ch), a))
             h = torch.mm(Q.t(), torch.ops.aten.gelu_(r), out=h.view(8, -1))
         else:
@@ -357,16 +575,21 @@ class OcticAttention(nn.Module):
         q = self.qkv
         qa, qe = octic_linear(a, e, q.weight_a, q.weight_e, q.bias, out=(w('qkv_a', (4, B, N, 3 * C)), w('qkv_e', (2, B, N, 6 * C))) if ws else None)
         heads = w('heads', (BN, 3 * H, 8 * c))                                    # token-major (BN, 3H, D/H)
-        if heads is None: heads = qa.new_empty(BN, 3 * H, 8 * c)
-        heads[..., :4 * c].view(BN, 3 * H, 4, c).copy_(qa.view(4, BN, 3 * H, c).permute(1, 2, 0, 3))
-        heads[..., 4 * c:].view(BN, 3 * H, 2, 2 * c).copy_(qe.view(2, BN, 3 * H, 2 * c).permute(1, 2, 0, 3))
+        fused = heads is not None and _kernel_ok(qa)
+        if fused: pack_heads(qa.view(4, BN, 3 * C), qe.view(2, BN, 6 * C), heads)
+        else:
+            if heads is None: heads = qa.new_empty(BN, 3 * H, 8 * c)
+            heads[..., :4 * c].view(BN, 3 * H, 4, c).copy_(qa.view(4, BN, 3 * H, c).permute(1, 2, 0, 3))
+            heads[..., 4 * c:].view(BN, 3 * H, 2, 2 * c).copy_(qe.view(2, BN, 3 * H, 2 * c).permute(1, 2, 0, 3))
         q, k, v = heads.view(B, N, 3, H, 8 * c).permute(2, 0, 3, 1, 4).unbind(0)  # (B, H, N, D/H) strided views
         o = F.scaled_dot_product_attention(q, k, v, dropout_p=self.attn_drop if self.training else 0.)
-        o = o.transpose(1, 2)                                                    # (B, N, H, D/H)
-        oa, oe = o[..., :4 * c].reshape(BN, H, 4, c).permute(2, 0, 1, 3), o[..., 4 * c:].reshape(BN, H, 2, 2 * c).permute(2, 0, 1, 3)
         ba, be = w('attn_a', (4, B, N, C)), w('attn_e', (2, B, N, 2 * C))
-        if ba is None: oa, oe = oa.reshape(4, B, N, C), oe.reshape(2, B, N, 2 * C)
-        else: ba.view(4, BN, H, c).copy_(oa); be.view(2, BN, H, 2 * c).copy_(oe); oa, oe = ba, be
+        if fused: unpack_heads(o, ba.view(4, BN, C), be.view(2, BN, 2 * C)); oa, oe = ba, be
+        else:
+            o = o.transpose(1, 2)                                                # (B, N, H, D/H)
+            oa, oe = o[..., :4 * c].reshape(BN, H, 4, c).permute(2, 0, 1, 3), o[..., 4 * c:].reshape(BN, H, 2, 2 * c).permute(2, 0, 1, 3)
+            if ba is None: oa, oe = oa.reshape(4, B, N, C), oe.reshape(2, B, N, 2 * C)
+            else: ba.view(4, BN, H, c).copy_(oa); be.view(2, BN, H, 2 * c).copy_(oe); oa, oe = ba, be
         wa, we, b = _fold_scale(self.proj, scale)
         ya, ye = octic_linear(oa, oe, wa, we, b, residual, out=(w('res_a', (4, B, N, C)), w('res_e', (2, B, N, 2 * C))) if ws else None)
         return self.proj_drop(ya), self.proj_drop(ye)
