@@ -386,7 +386,7 @@ def fused_layer_norm(a, e, alpha_a, alpha_e, beta, eps:float=1e-5, out:torch.Ten
     a, e = a.contiguous(), e.contiguous()
     alpha_a, alpha_e, beta = alpha_a.detach().contiguous(), alpha_e.detach().contiguous(), beta.detach().contiguous()
     za, ze = out if out is not None else torch.empty_like(a), torch.empty_like(e)
-    _check(a=a, e=e, alpha_a=alpha_a, out=za)
+    _check(a=a, e=e, alpha_a=alpha_a, alpha_e=alpha_e, beta=beta, out=za)
     C = a.shape[-1]
     octic_kernels().octic_layer_norm(a.data_ptr(), e.data_ptr(), alpha_a.data_ptr(), alpha_e.data_ptr(), beta.data_ptr(),
                                      eps, math.sqrt(8), za.data_ptr(), ze.data_ptr(), a[0].numel() // C, C)
