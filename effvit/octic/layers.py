@@ -5,7 +5,7 @@
 # %% ../../nbs/11_octic_layers.ipynb #7a8450d3
 from __future__ import annotations
 
-import ctypes, hashlib, math, os, platform, shutil, subprocess, tempfile, threading, warnings
+import ctypes, hashlib, math, os, platform, subprocess, tempfile, threading, warnings
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Callable, Sequence
@@ -370,10 +370,14 @@ def fused_kernels(on:bool=True):
     try: yield
     finally: _KERNELS['enabled'] = old
 
+def _fast_ok(x:torch.Tensor) -> bool:
+    "Inference outside autograd, tracing and autocast, in float32 or float64: where the layers may take fast paths."
+    return not (torch.is_grad_enabled() or _traced() or torch.is_autocast_enabled(x.device.type)) \
+           and x.dtype in (torch.float32, torch.float64)
+
 def _kernel_ok(x:torch.Tensor) -> bool:
-    "The kernels serve float32 CPU inference outside autograd, tracing and autocast."
-    return (x.device.type == 'cpu' and x.dtype == torch.float32 and not torch.is_grad_enabled() and not _traced()
-            and not torch.is_autocast_enabled('cpu') and octic_kernels() is not None)
+    "Of those, float32 on CPU with the kernels built: where the C kernels serve."
+    return x.device.type == 'cpu' and x.dtype == torch.float32 and _fast_ok(x) and octic_kernels() is not None
 
 def _check(**ts):
     for name, t in ts.items():
@@ -443,10 +447,6 @@ def _octic_layer_norm_fast(a, e, alpha_a, alpha_e, beta, eps:float=1e-5, out:tor
     for i in range(1, 4): torch.mul(zs[i], k[i], out=za[i])
     return za, ze.mul_(inv / re)
 
-def _fast_ok(x:torch.Tensor) -> bool:
-    return not (torch.is_grad_enabled() or _traced() or torch.is_autocast_enabled(x.device.type)) \
-           and x.dtype in (torch.float32, torch.float64)
-
 class OcticLayerNorm(nn.Module):
     "Equivariant LayerNorm (the official `LayerNormD8` with its `AffineD8` scaling) on (a, e) features."
     def __init__(self,
@@ -462,9 +462,9 @@ class OcticLayerNorm(nn.Module):
 
     def forward(self, a:torch.Tensor, e:torch.Tensor, ws:bool=False) -> tuple[torch.Tensor, torch.Tensor]:
         "`ws`: write into the inference workspace (for callers that consume the result right away)."
-        if not _fast_ok(a): return octic_layer_norm_ref(a, e, self.alpha_a, self.alpha_e, self.beta, self.eps)
-        out = workspace('norm_a', a.shape, a) if ws else None
+        out = workspace('norm_a', a.shape, a) if ws else None                   # None in training and under tracing
         if _kernel_ok(a): return fused_layer_norm(a, e, self.alpha_a, self.alpha_e, self.beta, self.eps, out)
+        if not _fast_ok(a): return octic_layer_norm_ref(a, e, self.alpha_a, self.alpha_e, self.beta, self.eps)
         return _octic_layer_norm_fast(a, e, self.alpha_a, self.alpha_e, self.beta, self.eps, out)
 
     def extra_repr(self): return f'{self.dim}, eps={self.eps}'
