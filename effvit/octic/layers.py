@@ -379,6 +379,13 @@ def _kernel_ok(x:torch.Tensor) -> bool:
     "Of those, float32 on CPU with the kernels built: where the C kernels serve."
     return x.device.type == 'cpu' and x.dtype == torch.float32 and _fast_ok(x) and octic_kernels() is not None
 
+def _lib() -> ctypes.CDLL:
+    "The kernels for the public wrappers, or a clear error when they are off or could not be built."
+    lib = octic_kernels()
+    if lib is None: raise RuntimeError('the fused octic kernels are off (fused_kernels(False) or EFFVIT_KERNELS=0) or could not '
+                                       'be built (see the warning); the layers fall back to eager ops by themselves')
+    return lib
+
 def _check(**ts):
     for name, t in ts.items():
         if t.dtype != torch.float32 or t.device.type != 'cpu' or not t.is_contiguous():
@@ -392,21 +399,21 @@ def fused_layer_norm(a, e, alpha_a, alpha_e, beta, eps:float=1e-5, out:torch.Ten
     za, ze = out if out is not None else torch.empty_like(a), torch.empty_like(e)
     _check(a=a, e=e, alpha_a=alpha_a, alpha_e=alpha_e, beta=beta, out=za)
     C = a.shape[-1]
-    octic_kernels().octic_layer_norm(a.data_ptr(), e.data_ptr(), alpha_a.data_ptr(), alpha_e.data_ptr(), beta.data_ptr(),
-                                     eps, math.sqrt(8), za.data_ptr(), ze.data_ptr(), a[0].numel() // C, C)
+    _lib().octic_layer_norm(a.data_ptr(), e.data_ptr(), alpha_a.data_ptr(), alpha_e.data_ptr(), beta.data_ptr(),
+                            eps, math.sqrt(8), za.data_ptr(), ze.data_ptr(), a[0].numel() // C, C)
     return za, ze
 
 def fused_gelu_planes_(h:torch.Tensor) -> torch.Tensor:
     "`octic_gelu_planes` in place on contiguous (8, ...) planes, reading and writing each value once."
     _check(h=h)
-    octic_kernels().octic_gelu_planes(h.data_ptr(), _Q.data_ptr(), h[0].numel())
+    _lib().octic_gelu_planes(h.data_ptr(), _Q.data_ptr(), h[0].numel())
     return h
 
 def pack_heads(qa, qe, heads) -> torch.Tensor:
     "qa (4, M, G·c), qe (2, M, G·2c) -> heads (M, G, 8c), each head `[A1|A2|B1|B2|E0|E1]` (all contiguous)."
     _check(qa=qa, qe=qe, heads=heads)
     M, G, c = heads.shape[0], heads.shape[1], heads.shape[2] // 8
-    octic_kernels().octic_pack_heads(qa.data_ptr(), qe.data_ptr(), heads.data_ptr(), M, G, c)
+    _lib().octic_pack_heads(qa.data_ptr(), qe.data_ptr(), heads.data_ptr(), M, G, c)
     return heads
 
 def unpack_heads(o, oa, oe) -> tuple:
@@ -414,7 +421,7 @@ def unpack_heads(o, oa, oe) -> tuple:
     if o.stride(-1) != 1: o = o.contiguous()
     _check(oa=oa, oe=oe)
     B, H, N, hd = o.shape
-    octic_kernels().octic_unpack_heads(o.data_ptr(), oa.data_ptr(), oe.data_ptr(), B, H, N, hd // 8, *o.stride()[:3])
+    _lib().octic_unpack_heads(o.data_ptr(), oa.data_ptr(), oe.data_ptr(), B, H, N, hd // 8, *o.stride()[:3])
     return oa, oe
 
 
