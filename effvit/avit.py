@@ -205,7 +205,7 @@ def zipped_block(
     blk:Block, # a timm ViT block
     z:torch.Tensor, # (ΣK, C) packed states of the running tokens
     pack:TokenPack, # their images and attention buckets
-    inplace:bool=False, # inference: add the residual branches into z itself and return it (ignored under autograd, in training and while traced)
+    inplace:bool=False, # inference: add the residual branches into z itself and return it (ignored under autograd, autocast, in training and while traced)
 ) -> torch.Tensor:
     "One block on the running tokens only; returns (ΣK, C)."
     a, H, D = blk.attn, blk.attn.num_heads, blk.attn.head_dim
@@ -218,7 +218,8 @@ def zipped_block(
         o = F.scaled_dot_product_attention(q, k, v, attn_mask=b.bias, dropout_p=p).transpose(1, 2)   # (n, K, H, D)
         if b.rows is None: x[b.start:b.end].view(b.n, b.K, H, D).copy_(o)   # one copy, no cat
         else: x[b.start:b.end] = pack.unpad(o.reshape(b.n, b.K, -1), b)       # padded bucket: its real rows
-    if inplace and not (torch.is_grad_enabled() or blk.training or torch.jit.is_tracing()):   # (fvcore counts no in-place products)
+    if inplace and not (torch.is_grad_enabled() or blk.training or torch.jit.is_tracing()     # (fvcore counts no in-place products;
+                        or torch.is_autocast_enabled(z.device.type)):                          #  autocast mixes bf16 products into fp32 z)
         return _mlp_residual_(_linear_residual_(z, a.norm(x), a.proj, blk.ls1), blk)
     z = z + _drop_path(blk.ls1(a.proj_drop(a.proj(a.norm(x)))), blk.drop_path1, pack)
     return z + _drop_path(blk.ls2(blk.mlp(blk.norm2(z))), blk.drop_path2, pack)

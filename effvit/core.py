@@ -23,9 +23,9 @@ from timm.models import _registry as timm_registry
 # %% auto #0
 __all__ = ['EXTRA_FLOP_HANDLES', 'ELEMENTWISE_OPS', 'CHECKPOINT_FORMAT', 'STATE_DICT_KEYS', 'default_device', 'seed_everything',
            'count_params', 'sdpa_flop_jit', 'baddbmm_flop_jit', 'FlopCount', 'eval_mode', 'count_flops', 'Timing',
-           'latency', 'throughput', 'SpeedComparison', 'compare_speed', 'FnModule', 'timm_own_models', 'register_model',
-           'effvit_models', 'save_state', 'load_state', 'CheckpointError', 'read_checkpoint', 'unwrap_state_dict',
-           'load_checkpoint']
+           'latency', 'throughput', 'SpeedComparison', 'compare_speed', 'time_together', 'speedups', 'FnModule',
+           'timm_own_models', 'register_model', 'effvit_models', 'save_state', 'load_state', 'CheckpointError',
+           'read_checkpoint', 'unwrap_state_dict', 'load_checkpoint']
 
 # %% ../nbs/00_core.ipynb #587d2bfc
 def default_device() -> torch.device:
@@ -299,6 +299,32 @@ def compare_speed(
             times[j].append(time.perf_counter() - t0)
     names = names or (type(model_a).__name__, type(model_b).__name__)
     return SpeedComparison(Timing(names[0], ia[0].shape[0], times[0]), Timing(names[1], ib[0].shape[0], times[1]))
+
+# %% ../nbs/00_core.ipynb #885bdf53
+def time_together(
+    models:dict, # name -> model; the first is the reference of `speedups`
+    inputs:torch.Tensor|tuple|None=None, # shared by all models; default a random image batch
+    batch_size:int=8, img_size:int=224, in_chans:int=3,
+    device:str|torch.device='cpu', amp:bool=False, compile:bool=False, channels_last:bool=False, train:bool=False,
+    warmup:int=3, iters:int=10,
+) -> dict[str, Timing]:
+    "Time several models interleaved in one call: each round runs every model once, the order rotating between rounds."
+    x = _default_inputs(inputs, batch_size, img_size, in_chans)
+    opts = dict(device=device, amp=amp, compile=compile, channels_last=channels_last, train=train)
+    runs = {n: _make_runner(m, x, **opts) for n, m in models.items()}
+    for run in runs.values():
+        for _ in range(warmup): run()
+    names, times = list(runs), {n: [] for n in runs}
+    for i in range(iters):
+        for n in names[i % len(names):] + names[:i % len(names)]:
+            _sync(device); t0 = time.perf_counter(); runs[n](); _sync(device)
+            times[n].append(time.perf_counter() - t0)
+    return {n: Timing(n, x[0].shape[0], times[n]) for n in names}
+
+def speedups(timings:dict[str, Timing]) -> dict[str, float]:
+    "How many times faster each model is than the first: the median over rounds of (time of the first / its time)."
+    ref = next(iter(timings.values())).times
+    return {n: statistics.median(r / t for r, t in zip(ref, tm.times)) for n, tm in timings.items()}
 
 # %% ../nbs/00_core.ipynb #7f7dd58c
 class FnModule(nn.Module):

@@ -37,7 +37,12 @@ __all__ = ['CALLBACK_EVENTS', 'SHAPES_RECIPE', 'DEMOS', 'setup_distributed', 'is
 def setup_distributed(device:str|None=None) -> torch.device:
     "Initialise torch.distributed when launched by torchrun; returns this process's device."
     local_rank = int(os.environ.get('LOCAL_RANK', 0))
-    if device is None: device = f'cuda:{local_rank}' if torch.cuda.is_available() else 'cpu'
+    if device is None and torch.cuda.is_available():
+        if local_rank >= torch.cuda.device_count():
+            raise RuntimeError(f'process LOCAL_RANK={local_rank} has no GPU: {torch.cuda.device_count()} CUDA device(s) are '
+                               f'visible; launch at most that many processes per node (torchrun --nproc_per_node)')
+        device = f'cuda:{local_rank}'
+    if device is None: device = 'cpu'
     device = torch.device(device)
     if 'WORLD_SIZE' in os.environ and int(os.environ['WORLD_SIZE']) > 1 and not torch.distributed.is_initialized():
         if device.type == 'cuda': torch.cuda.set_device(device)
@@ -185,6 +190,8 @@ class Trainer:
         self.model = model.to(self.device)
         self.train_dl, self.valid_dl, self.epochs = train_dl, valid_dl, epochs
         self.criterion = criterion or default_criterion(label_smoothing)
+        on_device = lambda f: f.to(self.device) if isinstance(f, nn.Module) else f   # buffers (centers, mean/std) follow
+        self.criterion, batch_transform = on_device(self.criterion), on_device(batch_transform)
         self.amp, self.clip_grad, self.accum_steps = amp, clip_grad, accum_steps
         self.teacher = teacher.to(self.device).eval().requires_grad_(False) if teacher is not None else None
         self.batch_transform, self.evaluate_fn = batch_transform, evaluate_fn

@@ -94,7 +94,7 @@ def check_equivariance(
     assert max(errs) <= atol, f'not equivariant: error per element {dict(zip(D8.elements, errs))} > atol {atol}'
     if negative_control:
         gen = torch.Generator().manual_seed(0)
-        probe = [torch.randn(t.shape, generator=gen, dtype=t.dtype) for t in inputs]
+        probe = [torch.randn(t.shape, generator=gen, dtype=t.dtype).to(t.device) for t in inputs]
         s0 = sum((t * p).sum() for t, p in zip(inputs, probe)).item()
         def broken(*xs):                  # + (1000 atol) s(x)/s(x0): s is a random linear functional, not invariant
             s = sum((t * p).sum() for t, p in zip(xs, probe)) / s0 * 1000 * atol
@@ -137,6 +137,12 @@ def octic_linear(
     "Equivariant linear map: one product per 1-d irrep (batched) and one for E, shared by both components."
     lead, Ci, Co = a.shape[1:-1], a.shape[-1], weight_a.shape[1]
     a2, e2 = a.reshape(4, -1, Ci), e.reshape(-1, 2 * Ci)                        # (4, M, Cin), (2M, 2Cin)
+    if torch.is_autocast_enabled(a.device.type):            # products in the autocast dtype, as nn.Linear's would be;
+        dt = torch.get_autocast_dtype(a.device.type)        # the residual is added out of place, so the stream keeps its dtype
+        ya, ye = torch.bmm(a2.to(dt), weight_a.to(dt).transpose(1, 2)), torch.mm(e2.to(dt), weight_e.to(dt).t())
+        if bias is not None: ya[0] += bias
+        if residual is not None: ya, ye = residual[0].reshape(4, -1, Co) + ya, residual[1].reshape(-1, 2 * Co) + ye
+        return ya.view(4, *lead, Co), ye.view(2, *lead, 2 * Co)
     oa, oe = out if out is not None else (None, None)
     oa, oe = (oa if oa is None else oa.view(4, -1, Co)), (oe if oe is None else oe.view(-1, 2 * Co))
     if residual is None:
@@ -500,8 +506,10 @@ class OcticGELU(nn.Module):
 
 # %% ../../nbs/11_octic_layers.ipynb #a025f29a
 def _addmm_(out:torch.Tensor, m1:torch.Tensor, m2:torch.Tensor) -> torch.Tensor:
-    "out += m1 @ m2 in place; out of place while traced, because fvcore has no handle for the in-place op."
-    return torch.addmm(out, m1, m2) if torch.jit.is_tracing() else out.addmm_(m1, m2)
+    """out += m1 @ m2 in place; out of place while traced (fvcore has no handle for the in-place op) and under autocast
+    (which casts the operands of `torch.addmm` to one dtype, but not those of an in-place op)."""
+    if torch.jit.is_tracing() or torch.is_autocast_enabled(out.device.type): return torch.addmm(out, m1, m2)
+    return out.addmm_(m1, m2)
 
 def _fold_scale(lin:OcticLinear, scale:tuple|None) -> tuple:
     "The weights of `lin` with per-output-channel scales (ga (4, C), ge (2C,)) folded in (layer-scale)."
