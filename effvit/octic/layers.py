@@ -195,8 +195,8 @@ def workspace(
     shape:tuple,
     like:torch.Tensor, # dtype and device
 ) -> torch.Tensor|None:
-    "A reusable scratch tensor for inference on CPU, or None when a fresh tensor is needed (autograd, tracing, GPU)."
-    if torch.is_grad_enabled() or _traced() or like.device.type != 'cpu': return None
+    "A reusable scratch tensor for inference on CPU, or None when a fresh tensor is needed (autograd, tracing, autocast, GPU)."
+    if torch.is_grad_enabled() or _traced() or like.device.type != 'cpu' or torch.is_autocast_enabled('cpu'): return None
     n, bufs = math.prod(shape), _WORKSPACE.bufs
     buf = bufs.get(name)
     if buf is None or buf.numel() < n or buf.dtype != like.dtype: buf = bufs[name] = torch.empty(n, dtype=like.dtype)
@@ -554,12 +554,15 @@ class OcticMlp(nn.Module):
             h = torch.mm(Q.t(), r)                                               # isotypic planes again
         h = self.drop(h).view(8, M, Ch)
         wa, we, b = _fold_scale(self.fc2, scale)
-        if residual is None: ya, ye = torch.bmm(h[:4], wa.transpose(1, 2)), torch.mm(h[4:6].reshape(2 * M, Ch), we[:, :Ch].t())
+        amp = torch.is_autocast_enabled(h.device.type)                           # then the residual is added out of place,
+        if residual is None or amp:                                              #   keeping the stream's dtype (fp32)
+            ya, ye = torch.bmm(h[:4], wa.transpose(1, 2)), torch.mm(h[4:6].reshape(2 * M, Ch), we[:, :Ch].t())
         else:
             ya = torch.baddbmm(residual[0].reshape(4, M, -1), h[:4], wa.transpose(1, 2))
             ye = torch.addmm(residual[1].reshape(2 * M, -1), h[4:6].reshape(2 * M, Ch), we[:, :Ch].t())
         ye = _addmm_(ye, h[6:8].reshape(2 * M, Ch), we[:, Ch:].t())                # + copy 1's contribution
         if b is not None: ya[0] += b
+        if amp and residual is not None: ya, ye = residual[0].reshape(4, M, -1) + ya, residual[1].reshape(2 * M, -1) + ye
         Co = ya.shape[-1]
         return self.drop(ya).view(4, *lead, Co), self.drop(ye).view(2, *lead, 2 * Co)
 
