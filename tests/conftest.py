@@ -8,9 +8,11 @@ BIN = Path(sys.executable).parent
 
 
 def run_env(**extra):
-    "Environment for child processes: one thread each, this checkout first on the path, no network."
+    """Environment for child processes: one thread each, this checkout first on the path, no network, and no GPU, so that
+    the scripts' runs (`torchrun --nproc_per_node 2` with gloo, bit-exact resume) mean the same on a GPU machine;
+    `test_cuda.py` tests the GPU."""
     env = dict(os.environ, OMP_NUM_THREADS='1', MKL_NUM_THREADS='1', PYTHONPATH=str(ROOT), HF_HUB_OFFLINE='1',
-               PYTHONWARNINGS='ignore')
+               PYTHONWARNINGS='ignore', CUDA_VISIBLE_DEVICES='')
     env.update(extra)
     return env
 
