@@ -274,6 +274,17 @@ class SpeedComparison:
                 f'(pairwise quartiles {q[0]:.2f}-{q[2]:.2f}; {self.a.ms:.2f} vs {self.b.ms:.2f} ms/batch)')
 
 # %% ../nbs/00_core.ipynb #1d4c19a1
+def _interleaved(runs:list, device, warmup:int, iters:int) -> list[list[float]]:
+    "Seconds per call of each runner: `warmup` untimed rounds, then `iters` rounds calling each once, the order rotating."
+    for _ in range(warmup):
+        for r in runs: r()
+    times = [[] for _ in runs]
+    for i in range(iters):
+        for j in [*range(i % len(runs), len(runs)), *range(i % len(runs))]:   # 2 runners: AB, BA, AB, ...
+            _sync(device); t0 = time.perf_counter(); runs[j](); _sync(device)
+            times[j].append(time.perf_counter() - t0)
+    return times
+
 def compare_speed(
     model_a:nn.Module,
     model_b:nn.Module,
@@ -288,15 +299,7 @@ def compare_speed(
     ia = _default_inputs(inputs, batch_size, img_size, in_chans)
     ib = ia if inputs_b is None else _default_inputs(inputs_b, batch_size, img_size, in_chans)
     opts = dict(device=device, amp=amp, compile=compile, channels_last=channels_last, train=train)
-    runs = [_make_runner(model_a, ia, **opts), _make_runner(model_b, ib, **opts)]
-    for _ in range(warmup):
-        for r in runs: r()
-    times = ([], [])
-    for i in range(iters):
-        order = (0, 1) if i % 2 == 0 else (1, 0)
-        for j in order:
-            _sync(device); t0 = time.perf_counter(); runs[j](); _sync(device)
-            times[j].append(time.perf_counter() - t0)
+    times = _interleaved([_make_runner(model_a, ia, **opts), _make_runner(model_b, ib, **opts)], device, warmup, iters)
     names = names or (type(model_a).__name__, type(model_b).__name__)
     return SpeedComparison(Timing(names[0], ia[0].shape[0], times[0]), Timing(names[1], ib[0].shape[0], times[1]))
 
@@ -311,15 +314,8 @@ def time_together(
     "Time several models interleaved in one call: each round runs every model once, the order rotating between rounds."
     x = _default_inputs(inputs, batch_size, img_size, in_chans)
     opts = dict(device=device, amp=amp, compile=compile, channels_last=channels_last, train=train)
-    runs = {n: _make_runner(m, x, **opts) for n, m in models.items()}
-    for run in runs.values():
-        for _ in range(warmup): run()
-    names, times = list(runs), {n: [] for n in runs}
-    for i in range(iters):
-        for n in names[i % len(names):] + names[:i % len(names)]:
-            _sync(device); t0 = time.perf_counter(); runs[n](); _sync(device)
-            times[n].append(time.perf_counter() - t0)
-    return {n: Timing(n, x[0].shape[0], times[n]) for n in names}
+    times = _interleaved([_make_runner(m, x, **opts) for m in models.values()], device, warmup, iters)
+    return {n: Timing(n, x[0].shape[0], t) for n, t in zip(models, times)}
 
 def speedups(timings:dict[str, Timing]) -> dict[str, float]:
     "How many times faster each model is than the first: the median over rounds of (time of the first / its time)."

@@ -11,7 +11,8 @@ import timm
 
 import effvit
 from effvit.dynamicvit import DynamicViT
-from effvit.data import render_shapes, SHAPES_MEAN, SHAPES_STD
+from effvit.data import Shapes
+from effvit.zoo import shapes_images
 from effvit.octic.group import D8, d8_act
 from effvit.octic.layers import OcticBlock, check_equivariance, iso_action, octic_action, octic_input, image_action
 
@@ -40,9 +41,7 @@ def build(name, seed=0, **kw):
 
 def images(model, n=4, seed=0):
     "Shapes images (real structure, not noise) at the model's input size, normalised."
-    size = model.pretrained_cfg.get('input_size', (3, 224, 224))[-1]
-    x = render_shapes(n, size=size, seed=seed).images.float() / 255
-    return (x - torch.tensor(SHAPES_MEAN)[:, None, None]) / torch.tensor(SHAPES_STD)[:, None, None]
+    return shapes_images(n, model.pretrained_cfg.get('input_size', (3, 224, 224))[-1], seed)
 
 
 def logits(out):
@@ -89,9 +88,7 @@ def test_bf16_autocast_close_to_fp32(name):
 def fit_batch(name, amp, steps=60, lr=2e-3):
     "Losses of `steps` AdamW steps on one batch of 32 labelled Shapes images, from a fixed init."
     model = build(name, num_classes=10).to(DEV).train()
-    data = render_shapes(32, size=32, seed=1)
-    x = ((data.images.float() / 255 - torch.tensor(SHAPES_MEAN)[:, None, None]) / torch.tensor(SHAPES_STD)[:, None, None]).to(DEV)
-    y = data.labels.to(DEV)
+    x, y = (t.to(DEV) for t in next(iter(torch.utils.data.DataLoader(Shapes(32, 32, seed=1), batch_size=32))))
     opt = torch.optim.AdamW(model.parameters(), lr=lr, weight_decay=0)
     losses = []
     for _ in range(steps):

@@ -137,12 +137,6 @@ def octic_linear(
     "Equivariant linear map: one product per 1-d irrep (batched) and one for E, shared by both components."
     lead, Ci, Co = a.shape[1:-1], a.shape[-1], weight_a.shape[1]
     a2, e2 = a.reshape(4, -1, Ci), e.reshape(-1, 2 * Ci)                        # (4, M, Cin), (2M, 2Cin)
-    if torch.is_autocast_enabled(a.device.type):            # products in the autocast dtype, as nn.Linear's would be;
-        dt = torch.get_autocast_dtype(a.device.type)        # the residual is added out of place, so the stream keeps its dtype
-        ya, ye = torch.bmm(a2.to(dt), weight_a.to(dt).transpose(1, 2)), torch.mm(e2.to(dt), weight_e.to(dt).t())
-        if bias is not None: ya[0] += bias
-        if residual is not None: ya, ye = residual[0].reshape(4, -1, Co) + ya, residual[1].reshape(-1, 2 * Co) + ye
-        return ya.view(4, *lead, Co), ye.view(2, *lead, 2 * Co)
     oa, oe = out if out is not None else (None, None)
     oa, oe = (oa if oa is None else oa.view(4, -1, Co)), (oe if oe is None else oe.view(-1, 2 * Co))
     if residual is None:
@@ -554,15 +548,12 @@ class OcticMlp(nn.Module):
             h = torch.mm(Q.t(), r)                                               # isotypic planes again
         h = self.drop(h).view(8, M, Ch)
         wa, we, b = _fold_scale(self.fc2, scale)
-        amp = torch.is_autocast_enabled(h.device.type)                           # then the residual is added out of place,
-        if residual is None or amp:                                              #   keeping the stream's dtype (fp32)
-            ya, ye = torch.bmm(h[:4], wa.transpose(1, 2)), torch.mm(h[4:6].reshape(2 * M, Ch), we[:, :Ch].t())
+        if residual is None: ya, ye = torch.bmm(h[:4], wa.transpose(1, 2)), torch.mm(h[4:6].reshape(2 * M, Ch), we[:, :Ch].t())
         else:
             ya = torch.baddbmm(residual[0].reshape(4, M, -1), h[:4], wa.transpose(1, 2))
             ye = torch.addmm(residual[1].reshape(2 * M, -1), h[4:6].reshape(2 * M, Ch), we[:, :Ch].t())
         ye = _addmm_(ye, h[6:8].reshape(2 * M, Ch), we[:, Ch:].t())                # + copy 1's contribution
         if b is not None: ya[0] += b
-        if amp and residual is not None: ya, ye = residual[0].reshape(4, M, -1) + ya, residual[1].reshape(2 * M, -1) + ye
         Co = ya.shape[-1]
         return self.drop(ya).view(4, *lead, Co), self.drop(ye).view(2, *lead, 2 * Co)
 
@@ -658,12 +649,13 @@ class OcticBlock(nn.Module):
 
     def forward(self, a:torch.Tensor, e:torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
         s1, s2 = (self.ls1.scale if self.ls1 else None), (self.ls2.scale if self.ls2 else None)
-        if self.drop_path == 0. or not self.training:                  # fused: residual inside the products
-            a, e = self.attn(*self.norm1(a, e, ws=True), residual=(a, e), scale=s1, ws=True)
-            return self.mlp(*self.norm2(a, e, ws=True), residual=(a, e), scale=s2, ws=True)   # fresh output
-        da, de = _drop_path(*self.attn(*self.norm1(a, e), scale=s1), self.drop_path, True)
-        a, e = a + da, e + de
-        da, de = _drop_path(*self.mlp(*self.norm2(a, e), scale=s2), self.drop_path, True)
+        if (self.drop_path == 0. or not self.training) and not torch.is_autocast_enabled(a.device.type):
+            a, e = self.attn(*self.norm1(a, e, ws=True), residual=(a, e), scale=s1, ws=True)   # fused: residual inside
+            return self.mlp(*self.norm2(a, e, ws=True), residual=(a, e), scale=s2, ws=True)    #   the products; fresh output
+        # stochastic depth, or autocast (whose low-precision products would take the residual stream down with them):
+        da, de = _drop_path(*self.attn(*self.norm1(a, e), scale=s1), self.drop_path, self.training)
+        a, e = a + da, e + de                                                    # out of place: the stream keeps fp32
+        da, de = _drop_path(*self.mlp(*self.norm2(a, e), scale=s2), self.drop_path, self.training)
         return a + da, e + de
 
 # %% ../../nbs/11_octic_layers.ipynb #37e6ee1f
