@@ -319,8 +319,8 @@ def time_together(
 
 def speedups(timings:dict[str, Timing]) -> dict[str, float]:
     "How many times faster each model is than the first: the median over rounds of (time of the first / its time)."
-    ref = next(iter(timings.values())).times
-    return {n: statistics.median(r / t for r, t in zip(ref, tm.times)) for n, tm in timings.items()}
+    ref = next(iter(timings.values()))
+    return {n: SpeedComparison(tm, ref).speedup for n, tm in timings.items()}
 
 # %% ../nbs/00_core.ipynb #7f7dd58c
 class FnModule(nn.Module):
