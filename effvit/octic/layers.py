@@ -126,6 +126,17 @@ def octic_input(B:int=2, N:int=16, dim:int=64, dtype=torch.float32, n_prefix:int
     return r(4, B, N, C) + r(4, B, N, 1), r(2, B, N, 2 * C) + r(2, B, N, 1)
 
 # %% ../../nbs/11_octic_layers.ipynb #cad59a30
+def _bmm_a1_bias(
+    a2:torch.Tensor, # (4, M, Cin)
+    w:torch.Tensor, # (4, Cin, Cout)
+    bias:torch.Tensor|None, # (Cout,) for A1, or None
+    out:torch.Tensor|None=None,
+) -> torch.Tensor:
+    "The four 1-d irreps' products, (4, M, Cout), with the bias added to A1 by the product itself."
+    if bias is None: return torch.bmm(a2, w, out=out)
+    a1_bias = F.pad(bias.view(1, 1, -1), (0, 0, 0, 0, 0, 3))                     # (4, 1, Cout): zero on A2..B2
+    return torch.baddbmm(a1_bias, a2, w, out=out)
+
 def octic_linear(
     a:torch.Tensor, e:torch.Tensor, # (4, ..., Cin), (2, ..., 2Cin)
     weight_a:torch.Tensor, # (4, Cout, Cin)
@@ -140,11 +151,12 @@ def octic_linear(
     oa, oe = out if out is not None else (None, None)
     oa, oe = (oa if oa is None else oa.view(4, -1, Co)), (oe if oe is None else oe.view(-1, 2 * Co))
     if residual is None:
-        ya, ye = torch.bmm(a2, weight_a.transpose(1, 2), out=oa), torch.mm(e2, weight_e.t(), out=oe)
+        ya = _bmm_a1_bias(a2, weight_a.transpose(1, 2), bias, out=oa)
+        ye = torch.mm(e2, weight_e.t(), out=oe)
     else:
         ya = torch.baddbmm(residual[0].reshape(4, -1, Co), a2, weight_a.transpose(1, 2), out=oa)
         ye = torch.addmm(residual[1].reshape(-1, 2 * Co), e2, weight_e.t(), out=oe)
-    if bias is not None: ya[0] += bias
+        if bias is not None: ya[0] += bias
     return ya.view(4, *lead, Co), ye.view(2, *lead, 2 * Co)
 
 class OcticLinear(nn.Module):
@@ -534,10 +546,9 @@ class OcticMlp(nn.Module):
         a2, e2 = a.reshape(4, -1, C), e.reshape(-1, 2 * C)                      # (4, M, C), (2M, 2C)
         M, Q = a2.shape[1], _Q.to(a)
         h = workspace('hidden', (8, M, Ch), a) if ws else None                   # the 8 planes in one buffer
-        ha = torch.bmm(a2, self.fc1.weight_a.transpose(1, 2), out=None if h is None else h[:4])          # (4, M, Ch): A1..B2
+        ha = _bmm_a1_bias(a2, self.fc1.weight_a.transpose(1, 2), self.fc1.bias, out=None if h is None else h[:4])  # (4, M, Ch)
         he = torch.bmm(e2[None].expand(2, -1, -1), self.fc1.weight_e.view(2, Ch, 2 * C).transpose(1, 2),  # (2 copies, 2M, Ch):
                        out=None if h is None else h[4:].view(2, 2 * M, Ch))                 #   x4, x5 | x6, x7
-        if self.fc1.bias is not None: ha[0] += self.fc1.bias
         if h is not None and _kernel_ok(h): fused_gelu_planes_(h)               # one pass, in place
         elif h is not None:                                                      # one product each way, in place
             r = torch.mm(Q, h.view(8, -1), out=workspace('regular', (8, M * Ch), a))
